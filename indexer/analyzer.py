@@ -1,0 +1,97 @@
+"""French analyzer shared by the lexical index and the query side.
+
+Steps, identical at index and query time: Unicode word split (offsets kept), elision removal
+(l', d', qu', j'…), lowercasing, accent folding, stop-word removal, French Snowball stemming.
+Folding comes before stemming so that "securite" and "sécurité" give the same term.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import Stemmer
+
+ANALYZER_VERSION = "fr-1"
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_ELISIONS = frozenset(["l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu", "quoiqu", "presqu", "quelqu"])
+
+STOP_WORDS = frozenset(
+    ["a", "à", "afin", "ai", "aie", "aient", "aies", "ait", "alors", "as", "au", "aucun", "aucune", "aupres", "auquel", "aussi", "autre", "autres", "aux", "auxquelles", "auxquels", "avaient", "avais", "avait", "avant", "avec", "avez", "aviez", "avions", "avoir", "avons", "ayant", "ayez", "ayons", "c", "ca", "ce", "ceci", "cela", "celle", "celles", "celui", "cependant", "certain", "certaine", "certaines", "certains", "ces", "cet", "cette", "ceux", "chacun", "chacune", "chaque", "chez", "ci", "comme", "comment", "d", "dans", "de", "des", "donc", "dont", "du", "duquel", "durant", "elle", "elles", "en", "encore", "entre", "es", "est", "et", "etaient", "etais", "etait", "etant", "ete", "etes", "etiez", "etions", "etre", "eu", "eue", "eues", "eumes", "eurent", "eus", "eut", "eux", "fait", "faites", "fois", "font", "furent", "fus", "fut", "ici", "il", "ils", "j", "je", "jusqu", "l", "la", "laquelle", "le", "lequel", "les", "lesquelles", "lesquels", "leur", "leurs", "lors", "lui", "m", "ma", "mais", "me", "meme", "memes", "mes", "moi", "mon", "n", "ne", "ni", "nos", "notre", "nous", "on", "ont", "ou", "ouand", "ou", "par", "parce", "pas", "peu", "peut", "plus", "pour", "pourquoi", "qu", "quand", "que", "quel", "quelle", "quelles", "quels", "qui", "quoi", "s", "sa", "sans", "se", "sera", "serai", "seraient", "serais", "serait", "seras", "serez", "seriez", "serions", "serons", "seront", "ses", "si", "soi", "soient", "sois", "soit", "sommes", "son", "sont", "soyez", "soyons", "suis", "sur", "t", "ta", "te", "tes", "toi", "ton", "tous", "tout", "toute", "toutes", "tres", "tu", "un", "une", "unes", "uns", "vers", "via", "vos", "votre", "vous", "vu", "y"]
+)
+
+_FOLD = str.maketrans({"œ": "oe", "æ": "ae", "Œ": "oe", "Æ": "ae", "ß": "ss"})
+
+
+@dataclass(frozen=True)
+class Token:
+    """An analysed term and the span of the word it came from."""
+
+    term: str
+    start: int
+    end: int
+
+
+def fold(text: str) -> str:
+    """Lowercase and strip accents ("Élève" -> "eleve", "œuvre" -> "oeuvre")."""
+    text = text.lower().translate(_FOLD)
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+_stemmers = threading.local()
+
+
+def _stemmer() -> Stemmer.Stemmer:
+    # PyStemmer objects are not thread-safe; one per thread.
+    stemmer = getattr(_stemmers, "fr", None)
+    if stemmer is None:
+        stemmer = _stemmers.fr = Stemmer.Stemmer("french")
+    return stemmer
+
+
+@lru_cache(maxsize=65536)
+def stem(folded_word: str) -> str:
+    """French Snowball stem of an already folded word."""
+    return _stemmer().stemWord(folded_word)
+
+
+def tokens(text: str, keep_stop_words: bool = False) -> list[Token]:
+    """Analyse `text` into terms with the character spans of their source words."""
+    out: list[Token] = []
+    for match in _WORD.finditer(text):
+        word = match.group()
+        end = match.end()
+        folded = fold(word)
+        if end < len(text) and text[end] in "'’" and folded in _ELISIONS:
+            continue
+        if not keep_stop_words and folded in STOP_WORDS:
+            continue
+        out.append(Token(stem(folded), match.start(), end))
+    return out
+
+
+def words(text: str) -> list[str]:
+    """The words of `text` as written (no analysis)."""
+    return _WORD.findall(text)
+
+
+def analyze(text: str) -> list[str]:
+    """Terms of `text`, in order, as indexed and queried."""
+    return [t.term for t in tokens(text)]
+
+
+def describe() -> dict[str, object]:
+    """Analyzer parameters recorded in the bundle manifest."""
+    return {
+        "version": ANALYZER_VERSION,
+        "language": "french",
+        "stemmer": "snowball-french (PyStemmer)",
+        "accent_folding": True,
+        "elisions": sorted(_ELISIONS),
+        "stop_words": len(STOP_WORDS),
+    }

@@ -1,0 +1,84 @@
+"""`python -m indexer build [CORPUS_DIR] --out INDEX_DIR`: build or refresh the index bundle."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from indexer.build import BuildReport, Progress, build_index
+from indexer.chunking import ChunkingParams
+from indexer.embedders import DEFAULT_EMBEDDER, available_embedders, create_embedder
+from indexer.errors import RapporteurError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class _TqdmProgress(Progress):
+    def __init__(self, total: int, label: str) -> None:
+        from tqdm import tqdm
+
+        self._bar = tqdm(total=total, desc=label, unit="text", file=sys.stderr, leave=False,
+                         disable=not sys.stderr.isatty())
+
+    def update(self, n: int) -> None:
+        self._bar.update(n)
+
+    def close(self) -> None:
+        self._bar.close()
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m indexer", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    build = sub.add_parser("build", help="build the index bundle (incremental: unchanged text is not re-embedded)")
+    build.add_argument("corpus", nargs="?", type=Path, default=Path("corpus"), help="corpus directory")
+    build.add_argument("--out", type=Path, default=Path(os.environ.get("RAPPORTEUR_INDEX_DIR", "index")),
+                       help="index directory (default: index/)")
+    build.add_argument("--embedder", default=os.environ.get("RAPPORTEUR_EMBEDDER", DEFAULT_EMBEDDER),
+                       help=f"embedding backend: {', '.join(available_embedders())}")
+    build.add_argument("--allow-model-download", action="store_true",
+                       default=os.environ.get("RAPPORTEUR_ALLOW_MODEL_DOWNLOAD") == "1",
+                       help="let sentence-transformers fetch a model from a hub (off by default)")
+    build.add_argument("--chunk-size", type=int, default=ChunkingParams.chunk_size)
+    build.add_argument("--chunk-overlap", type=int, default=ChunkingParams.chunk_overlap)
+    build.add_argument("--force", action="store_true", help="rebuild even when the corpus is unchanged")
+    build.add_argument("-q", "--quiet", action="store_true")
+    return parser
+
+
+def _summary(report: BuildReport) -> str:
+    if report.up_to_date:
+        return (f"index up to date (build {report.build_id}): {report.documents} documents, "
+                f"{report.chunks} chunks, checked in {report.seconds:.1f} s")
+    lines = [
+        f"built {report.bundle_path} (build {report.build_id})",
+        f"  documents: {report.documents}  chunks: {report.chunks}  sentences: {report.sentences}",
+        f"  embedded: {report.embedded}  reused from cache: {report.reused}  time: {report.seconds:.1f} s",
+    ]
+    lines += [f"  skipped: {path}: {why}" for path, why in report.skipped]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.ERROR if args.quiet else logging.WARNING,
+                        format="%(levelname)s: %(message)s")
+    if args.chunk_overlap >= args.chunk_size or args.chunk_size < 100:
+        print("error: need --chunk-size >= 100 and --chunk-overlap < --chunk-size", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        embedder = create_embedder(args.embedder, allow_download=args.allow_model_download)
+        report = build_index(
+            args.corpus, args.out, embedder,
+            ChunkingParams(chunk_size=args.chunk_size, chunk_overlap=args.chunk_overlap),
+            force=args.force, progress=None if args.quiet else _TqdmProgress,
+        )
+    except RapporteurError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if not args.quiet:
+        print(_summary(report))
+    return EXIT_OK

@@ -1,0 +1,74 @@
+"""Heading detection: which lines of a document open a section, and at which level."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_MARKDOWN = re.compile(r"^(#{1,6})\s+(.+?)\s*#*$")
+_TRIANGLE = re.compile(r"^[▷▶►]\s*(.+)$")
+_NUMBERED = re.compile(r"^(?:[IVX]{1,5}|\d{1,2}|[A-Z])\s*[-–.)]\s*\S")
+_TRAILING_YEAR = re.compile(r"\s(?:19|20)\d\d$")
+_SENTENCE_END = (".", ";", ",", ":", "!", "?", "…", "€", "%")
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading line: `start`/`end` delimit the line in the document text."""
+
+    level: int
+    title: str
+    start: int
+    end: int
+
+
+def heading_level(line: str, next_line: str = "") -> int | None:
+    """Level of `line` as a heading (1 = major), or None for body text.
+
+    Recognised: markdown `#` titles, capitalised title lines, "▷" items, and short title-case
+    lines without final punctuation that introduce a longer paragraph.
+    """
+    text = line.strip()
+    if not text or len(text) > 150:
+        return None
+    md = _MARKDOWN.match(text)
+    if md:
+        return min(len(md.group(1)), 3)
+    tri = _TRIANGLE.match(text)
+    if tri:
+        return 2 if len(tri.group(1)) <= 120 and not text.endswith(_SENTENCE_END) else None
+    if text.startswith(("-", "•", "*", "–", "·")) or text.endswith(_SENTENCE_END):
+        return None
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) < 3:
+        return None
+    upper_ratio = sum(c.isupper() for c in letters) / len(letters)
+    words = text.split()
+    if upper_ratio >= 0.8:
+        if len(letters) < 4:
+            return None
+        return 1 if len(words) >= 3 or _NUMBERED.match(text) else 2
+    if len(words) > 12 or len(text) > 90 or not text[0].isupper():
+        return None
+    if any(ch.isdigit() for ch in _TRAILING_YEAR.sub("", text)):
+        return None
+    body = next_line.strip()
+    if len(body) >= max(60, 2 * len(text)) or (body and body[0] in "-•▶▷*"):
+        return 3
+    return None
+
+
+def find_headings(text: str) -> list[Heading]:
+    """Every heading of `text`, in order."""
+    headings: list[Heading] = []
+    lines = text.split("\n")
+    offset = 0
+    for i, line in enumerate(lines):
+        next_line = next((ln for ln in lines[i + 1 : i + 3] if ln.strip()), "")
+        level = heading_level(line, next_line)
+        if level is not None:
+            title = _MARKDOWN.sub(r"\2", line.strip())
+            title = _TRIANGLE.sub(r"\1", title).strip()
+            headings.append(Heading(level, title, offset, offset + len(line)))
+        offset += len(line) + 1
+    return headings
