@@ -21,7 +21,7 @@ def _match_expansion(acronym: str, phrase: str) -> str | None:
         initials = "".join(fold(w)[0] for w in tail if fold(w) not in STOP_WORDS and len(w) > 1)
         if initials == letters:
             start = phrase.rfind(tail[0]) if size < len(words) else 0
-            return phrase[max(0, start):].strip(" -'’")
+            return phrase[max(0, start) :].strip(" -'’")
         if len(initials) > len(letters):
             break
     return None

@@ -94,8 +94,12 @@ def load_corpus(corpus_dir: Path) -> tuple[list[DocumentRecord], list[tuple[str,
 
 
 def embed_with_cache(
-    embedder: Embedder, cache: EmbeddingCache, texts: Sequence[str], kind: EmbeddingKind,
-    batch_size: int = 32, progress: Progress | None = None,
+    embedder: Embedder,
+    cache: EmbeddingCache,
+    texts: Sequence[str],
+    kind: EmbeddingKind,
+    batch_size: int = 32,
+    progress: Progress | None = None,
 ) -> tuple[np.ndarray, int]:
     """Vectors for `texts`, embedding only those missing from the cache; returns (vectors, embedded)."""
     keys = [text_key(kind, t) for t in texts]
@@ -138,8 +142,18 @@ def build_index(
     existing = current_manifest(index_dir)
     if not force and existing and existing.get("corpus_fingerprint") == fingerprint:
         counts = existing["counts"]
-        return BuildReport(existing["build_id"], None, counts["documents"], counts["chunks"],
-                           counts["sentences"], 0, 0, time.perf_counter() - started, True, skipped)
+        return BuildReport(
+            existing["build_id"],
+            None,
+            counts["documents"],
+            counts["chunks"],
+            counts["sentences"],
+            0,
+            0,
+            time.perf_counter() - started,
+            True,
+            skipped,
+        )
 
     chunks: list[Chunk] = []
     sentence_rows: list[tuple[int, int, int]] = []
@@ -150,9 +164,16 @@ def build_index(
         chunks.extend(doc_chunks)
         spans = sentence_spans(record.text)
         sentence_rows.extend((doc_index, s, e) for s, e in spans)
-        per_doc.append({**record.meta.to_dict(), "content_hash": record.content_hash,
-                        "characters": len(record.text), "chunks": len(doc_chunks), "sentences": len(spans),
-                        "pages": len(record.page_starts) if record.page_starts else None})
+        per_doc.append(
+            {
+                **record.meta.to_dict(),
+                "content_hash": record.content_hash,
+                "characters": len(record.text),
+                "chunks": len(doc_chunks),
+                "sentences": len(spans),
+                "pages": len(record.page_starts) if record.page_starts else None,
+            }
+        )
 
     org_of = {r.meta.id: r.meta.organisation for r in records}
     passages = [f"{passage_header(org_of[c.doc_id], c.section)}\n{c.text}" for c in chunks]
@@ -164,7 +185,8 @@ def build_index(
     if bar:
         bar.update(len(passages) - embedded_chunks)
     sentence_vectors, embedded_sentences = embed_with_cache(
-        embedder, cache, sentence_texts, "passage", progress=bar)
+        embedder, cache, sentence_texts, "passage", progress=bar
+    )
     if bar:
         bar.update(len(sentence_texts) - embedded_sentences)
         bar.close()
@@ -188,13 +210,35 @@ def build_index(
         "lexical": {"engine": "bm25s", **BM25_PARAMS},
         "dense": {"engine": "faiss", "kind": dense.kind, "metric": "inner_product", "size": dense.size},
         "documents": per_doc,
-        "counts": {"documents": len(records), "chunks": len(chunks), "sentences": len(sentence_rows),
-                   "embedded": embedded, "reused": unique_texts - embedded},
+        "counts": {
+            "documents": len(records),
+            "chunks": len(chunks),
+            "sentences": len(sentence_rows),
+            "embedded": embedded,
+            "reused": unique_texts - embedded,
+        },
     }
     path = write_bundle(
-        index_dir, manifest, records, chunks, dense, lexical,
-        np.asarray(sentence_rows, dtype=np.int64).reshape(-1, 3), sentence_vectors,
-        extract_acronyms([r.text for r in records]), _vocabulary(records),
+        index_dir,
+        manifest,
+        records,
+        chunks,
+        dense,
+        lexical,
+        np.asarray(sentence_rows, dtype=np.int64).reshape(-1, 3),
+        sentence_vectors,
+        extract_acronyms([r.text for r in records]),
+        _vocabulary(records),
     )
-    return BuildReport(build_id, path, len(records), len(chunks), len(sentence_rows), embedded,
-                       unique_texts - embedded, time.perf_counter() - started, False, skipped)
+    return BuildReport(
+        build_id,
+        path,
+        len(records),
+        len(chunks),
+        len(sentence_rows),
+        embedded,
+        unique_texts - embedded,
+        time.perf_counter() - started,
+        False,
+        skipped,
+    )

@@ -95,22 +95,39 @@ def write_bundle(
     tmp.mkdir()
     with (tmp / "documents.jsonl").open("w", encoding="utf-8") as fh:
         for doc in documents:
-            row = {**doc.meta.to_dict(), "content_hash": doc.content_hash,
-                   "page_starts": list(doc.page_starts) if doc.page_starts else None, "text": doc.text}
+            row = {
+                **doc.meta.to_dict(),
+                "content_hash": doc.content_hash,
+                "page_starts": list(doc.page_starts) if doc.page_starts else None,
+                "text": doc.text,
+            }
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     with (tmp / "chunks.jsonl").open("w", encoding="utf-8") as fh:
         for c in chunks:
-            fh.write(json.dumps({"id": c.id, "doc_id": c.doc_id, "start": c.start, "end": c.end,
-                                 "section": c.section, "page": c.page}, ensure_ascii=False) + "\n")
+            fh.write(
+                json.dumps(
+                    {
+                        "id": c.id,
+                        "doc_id": c.doc_id,
+                        "start": c.start,
+                        "end": c.end,
+                        "section": c.section,
+                        "page": c.page,
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
     dense.save(tmp / "dense.faiss")
     lexical.save(tmp / "lexical")
     np.save(tmp / "sentences.npy", sentences.astype(np.int64), allow_pickle=False)
     np.save(tmp / "sentence_vectors.npy", sentence_vectors.astype(np.float32), allow_pickle=False)
     (tmp / "acronyms.json").write_text(json.dumps(acronyms, ensure_ascii=False, indent=1))
     (tmp / "vocabulary.json").write_text(json.dumps(vocabulary, ensure_ascii=False))
-    manifest = {**manifest, "files": {
-        str(p.relative_to(tmp)): file_sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()
-    }}
+    manifest = {
+        **manifest,
+        "files": {str(p.relative_to(tmp)): file_sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()},
+    }
     (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
     _fsync_tree(tmp)
     final = bundles / build_id
@@ -139,7 +156,8 @@ def _prune(bundles: Path, keep: str) -> None:
     """Remove leftovers of killed builds and all but the newest KEEP_BUNDLES bundles."""
     complete = sorted(
         (p for p in bundles.iterdir() if p.is_dir() and not p.name.startswith(".")),
-        key=lambda p: p.stat().st_mtime, reverse=True,
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
     )
     for old in complete[KEEP_BUNDLES:]:
         if old.name != keep:
@@ -196,15 +214,25 @@ def load_bundle(path: Path, verify: bool = True) -> Bundle:
             row = json.loads(line)
             text, content_hash, pages = row.pop("text"), row.pop("content_hash"), row.pop("page_starts")
             row["inferred"] = tuple(row.get("inferred") or ())
-            documents.append(DocumentRecord(DocumentMeta(**row), text, content_hash,
-                                            tuple(pages) if pages else None))
+            documents.append(
+                DocumentRecord(DocumentMeta(**row), text, content_hash, tuple(pages) if pages else None)
+            )
         doc_index = {d.meta.id: i for i, d in enumerate(documents)}
         chunks, chunk_doc = [], []
         for line in (root / "chunks.jsonl").read_text(encoding="utf-8").splitlines():
             row = json.loads(line)
             text = documents[doc_index[row["doc_id"]]].text
-            chunks.append(Chunk(row["id"], row["doc_id"], row["start"], row["end"],
-                                text[row["start"] : row["end"]], row["section"], row["page"]))
+            chunks.append(
+                Chunk(
+                    row["id"],
+                    row["doc_id"],
+                    row["start"],
+                    row["end"],
+                    text[row["start"] : row["end"]],
+                    row["section"],
+                    row["page"],
+                )
+            )
             chunk_doc.append(doc_index[row["doc_id"]])
         bundle = Bundle(
             path=root,

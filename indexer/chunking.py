@@ -67,7 +67,9 @@ def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _split_long(text: str, start: int, end: int, splitter: RecursiveCharacterTextSplitter) -> list[tuple[int, int]]:
+def _split_long(
+    text: str, start: int, end: int, splitter: RecursiveCharacterTextSplitter
+) -> list[tuple[int, int]]:
     """Pieces of text[start:end] from the splitter, located back in the document."""
     segment = text[start:end]
     spans: list[tuple[int, int]] = []
@@ -123,7 +125,14 @@ def chunk_text(
         start, end = _strip_span(text, start, end)
         if end > start:
             chunks.append(
-                Chunk(f"{doc_id}#{i}", doc_id, start, end, text[start:end], SECTION_SEPARATOR.join(path),
-                      page_at(start))
+                Chunk(
+                    f"{doc_id}#{i}",
+                    doc_id,
+                    start,
+                    end,
+                    text[start:end],
+                    SECTION_SEPARATOR.join(path),
+                    page_at(start),
+                )
             )
     return chunks

@@ -20,8 +20,14 @@ class _TqdmProgress(Progress):
     def __init__(self, total: int, label: str) -> None:
         from tqdm import tqdm
 
-        self._bar = tqdm(total=total, desc=label, unit="text", file=sys.stderr, leave=False,
-                         disable=not sys.stderr.isatty())
+        self._bar = tqdm(
+            total=total,
+            desc=label,
+            unit="text",
+            file=sys.stderr,
+            leave=False,
+            disable=not sys.stderr.isatty(),
+        )
 
     def update(self, n: int) -> None:
         self._bar.update(n)
@@ -33,15 +39,27 @@ class _TqdmProgress(Progress):
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m indexer", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    build = sub.add_parser("build", help="build the index bundle (incremental: unchanged text is not re-embedded)")
+    build = sub.add_parser(
+        "build", help="build the index bundle (incremental: unchanged text is not re-embedded)"
+    )
     build.add_argument("corpus", nargs="?", type=Path, default=Path("corpus"), help="corpus directory")
-    build.add_argument("--out", type=Path, default=Path(os.environ.get("RAPPORTEUR_INDEX_DIR", "index")),
-                       help="index directory (default: index/)")
-    build.add_argument("--embedder", default=os.environ.get("RAPPORTEUR_EMBEDDER", DEFAULT_EMBEDDER),
-                       help=f"embedding backend: {', '.join(available_embedders())}")
-    build.add_argument("--allow-model-download", action="store_true",
-                       default=os.environ.get("RAPPORTEUR_ALLOW_MODEL_DOWNLOAD") == "1",
-                       help="let sentence-transformers fetch a model from a hub (off by default)")
+    build.add_argument(
+        "--out",
+        type=Path,
+        default=Path(os.environ.get("RAPPORTEUR_INDEX_DIR", "index")),
+        help="index directory (default: index/)",
+    )
+    build.add_argument(
+        "--embedder",
+        default=os.environ.get("RAPPORTEUR_EMBEDDER", DEFAULT_EMBEDDER),
+        help=f"embedding backend: {', '.join(available_embedders())}",
+    )
+    build.add_argument(
+        "--allow-model-download",
+        action="store_true",
+        default=os.environ.get("RAPPORTEUR_ALLOW_MODEL_DOWNLOAD") == "1",
+        help="let sentence-transformers fetch a model from a hub (off by default)",
+    )
     build.add_argument("--chunk-size", type=int, default=ChunkingParams.chunk_size)
     build.add_argument("--chunk-overlap", type=int, default=ChunkingParams.chunk_overlap)
     build.add_argument("--force", action="store_true", help="rebuild even when the corpus is unchanged")
@@ -51,8 +69,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def _summary(report: BuildReport) -> str:
     if report.up_to_date:
-        return (f"index up to date (build {report.build_id}): {report.documents} documents, "
-                f"{report.chunks} chunks, checked in {report.seconds:.1f} s")
+        return (
+            f"index up to date (build {report.build_id}): {report.documents} documents, "
+            f"{report.chunks} chunks, checked in {report.seconds:.1f} s"
+        )
     lines = [
         f"built {report.bundle_path} (build {report.build_id})",
         f"  documents: {report.documents}  chunks: {report.chunks}  sentences: {report.sentences}",
@@ -64,17 +84,21 @@ def _summary(report: BuildReport) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.ERROR if args.quiet else logging.WARNING,
-                        format="%(levelname)s: %(message)s")
+    logging.basicConfig(
+        level=logging.ERROR if args.quiet else logging.WARNING, format="%(levelname)s: %(message)s"
+    )
     if args.chunk_overlap >= args.chunk_size or args.chunk_size < 100:
         print("error: need --chunk-size >= 100 and --chunk-overlap < --chunk-size", file=sys.stderr)
         return EXIT_USAGE
     try:
         embedder = create_embedder(args.embedder, allow_download=args.allow_model_download)
         report = build_index(
-            args.corpus, args.out, embedder,
+            args.corpus,
+            args.out,
+            embedder,
             ChunkingParams(chunk_size=args.chunk_size, chunk_overlap=args.chunk_overlap),
-            force=args.force, progress=None if args.quiet else _TqdmProgress,
+            force=args.force,
+            progress=None if args.quiet else _TqdmProgress,
         )
     except RapporteurError as exc:
         print(f"error: {exc}", file=sys.stderr)

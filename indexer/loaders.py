@@ -101,7 +101,36 @@ def _load_pdf(path: Path, data: bytes) -> LoadedDocument:
 
 class _HTMLText(HTMLParser):
     _BLOCKS = frozenset(
-        ["p", "div", "section", "article", "header", "footer", "li", "ul", "ol", "table", "tr", "br", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "dd", "dt", "dl", "main", "nav", "aside", "figure", "figcaption"]
+        [
+            "p",
+            "div",
+            "section",
+            "article",
+            "header",
+            "footer",
+            "li",
+            "ul",
+            "ol",
+            "table",
+            "tr",
+            "br",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "blockquote",
+            "pre",
+            "dd",
+            "dt",
+            "dl",
+            "main",
+            "nav",
+            "aside",
+            "figure",
+            "figcaption",
+        ]
     )
     _SKIP = frozenset(("script", "style", "noscript", "template", "svg"))
 

@@ -8,8 +8,9 @@ _BOUNDARY = re.compile(r"(?<=[.!?…])[\"»)]?\s+(?=[«\"(]?[A-ZÀ-ÝŒ0-9•▶
 _ABBREVIATIONS = ("M.", "Mme.", "MM.", "p.", "n°.", "St.", "cf.", "etc.", "av.", "bd.")
 
 
-def sentence_spans(text: str, start: int = 0, end: int | None = None, min_chars: int = 40,
-                   max_chars: int = 400) -> list[tuple[int, int]]:
+def sentence_spans(
+    text: str, start: int = 0, end: int | None = None, min_chars: int = 40, max_chars: int = 400
+) -> list[tuple[int, int]]:
     """Spans of the sentences of text[start:end].
 
     Lines and sentences shorter than `min_chars` (list items, figures) are joined with the next

@@ -45,7 +45,9 @@ class SentenceTransformersEmbedder(Embedder):
                 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:
-            raise EmbedderError(f"the sentence-transformers backend is not installed: {INSTALL_HINT}") from exc
+            raise EmbedderError(
+                f"the sentence-transformers backend is not installed: {INSTALL_HINT}"
+            ) from exc
         path = resolve_model(model)
         if not allow_download and not Path(path).exists():
             raise EmbedderError(
@@ -72,7 +74,9 @@ class SentenceTransformersEmbedder(Embedder):
         prefix = self._prefixes[kind]
         with self._lock:
             vectors = self._model.encode(
-                [prefix + t for t in texts], batch_size=self._batch_size, show_progress_bar=False,
+                [prefix + t for t in texts],
+                batch_size=self._batch_size,
+                show_progress_bar=False,
                 convert_to_numpy=True,
             )
         return normalize_rows(vectors)
