@@ -1,0 +1,54 @@
+# Rapporteur: `make run` and `make test` set up everything they need on a fresh machine.
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+INDEX ?= index
+CORPUS ?= corpus
+HOST ?= 127.0.0.1
+PORT ?= 8000
+STAMP := $(VENV)/.setup-stamp
+
+.PHONY: setup index run test test-fast eval calibrate bench lint format clean
+
+$(STAMP): pyproject.toml Makefile
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (Python >= 3.11)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# torch: the local CPU wheel (pinned); any other spec would download a multi-GB CUDA build.
+	$(PY) -m pip install --quiet "torch==2.13.0"
+	$(PY) -m pip install --quiet -e ".[dev,st]"
+	touch $(STAMP)
+
+setup: $(STAMP)  ## create .venv and install the project with every extra the tests need
+
+index: setup  ## build the index bundle (incremental; a no-op when the corpus is unchanged)
+	$(PY) -m indexer build $(CORPUS) --out $(INDEX)
+
+run: index  ## build the index if missing or stale, then answer a sample query
+	$(PY) -m service.search.demo --index $(INDEX) "aide pour les personnes âgées à domicile"
+
+test: setup  ## the whole suite (builds the corpus index on first use)
+	$(PY) -m pytest -q
+
+test-fast: setup
+	$(PY) -m pytest -q -m "not slow"
+
+eval: index  ## score all modes on the test split; writes evals/report.md
+	$(PY) -m evals run --mode all --split test --index $(INDEX)
+
+calibrate: index  ## refit the answer confidence on the dev split
+	$(PY) -m evals calibrate --index $(INDEX)
+
+bench: index  ## build and query benchmarks; writes docs/benchmarks.md
+	$(PY) -m evals.bench --index $(INDEX) --corpus $(CORPUS) --out docs/benchmarks.md
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf $(INDEX) .pytest_cache .ruff_cache test-artifacts

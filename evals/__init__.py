@@ -1,0 +1,1 @@
+"""Retrieval evaluation: hand-built questions, metrics, and the report."""

@@ -1,0 +1,89 @@
+"""`python -m evals run|calibrate`: score retrieval on the hand-built questions."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from evals import calibration
+from evals.backends import Backend, HttpBackend, InProcessBackend
+from evals.dataset import TYPES, load_questions
+from evals.metrics import summarize
+from evals.report import render_markdown, render_text
+from evals.runner import QuestionRun, run_questions
+
+REPORT_PATH = Path(__file__).with_name("report.md")
+MODES = ("lexical", "dense", "hybrid")
+
+
+def evaluate(backend: Backend, split: str | None, modes: tuple[str, ...]) -> tuple[dict, dict[str, list]]:
+    """Metrics per mode (overall and per type), and the raw runs."""
+    questions = load_questions(split=split)
+    results: dict = {}
+    runs: dict[str, list[QuestionRun]] = {}
+    for mode in modes:
+        runs[mode] = run_questions(backend, questions, mode)
+        outcomes = [r.outcome for r in runs[mode]]
+        results[mode] = {
+            "overall": summarize(outcomes),
+            "by_type": {
+                t: summarize([o for o in outcomes if o.type == t])
+                for t in TYPES
+                if any(o.type == t for o in outcomes)
+            },
+        }
+    return results, runs
+
+
+def _backend(args: argparse.Namespace) -> Backend:
+    return HttpBackend(args.url) if args.url else InProcessBackend(args.index)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m evals", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="score retrieval and write evals/report.md")
+    run.add_argument("--mode", choices=(*MODES, "all"), default="all")
+    run.add_argument("--split", choices=("dev", "test", "all"), default="test")
+    run.add_argument("--index", type=Path, default=Path(os.environ.get("RAPPORTEUR_INDEX_DIR", "index")))
+    run.add_argument("--url", help="score a running service over HTTP instead of in process")
+    run.add_argument("--json", action="store_true", help="print metrics as JSON")
+    run.add_argument("--no-report", action="store_true", help="do not write evals/report.md")
+    cal = sub.add_parser("calibrate", help="fit the answer confidence on the dev split")
+    cal.add_argument("--index", type=Path, default=Path(os.environ.get("RAPPORTEUR_INDEX_DIR", "index")))
+    args = parser.parse_args(argv)
+
+    if args.command == "calibrate":
+        backend = InProcessBackend(args.index)
+        _, runs = evaluate(backend, "dev", ("hybrid",))
+        fitted = calibration.calibrate(runs["hybrid"])
+        calibration.save(fitted)
+        print(json.dumps(fitted, indent=2))
+        return 0
+
+    split = None if args.split == "all" else args.split
+    modes = MODES if args.mode == "all" else (args.mode,)
+    try:
+        backend = _backend(args)
+    except Exception as exc:  # a missing or broken bundle: report, do not trace back
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    results, _ = evaluate(backend, split, modes)
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        print(render_text(results))
+    if not args.no_report and args.mode == "all":
+        context = {
+            "split": args.split,
+            "questions": len(load_questions(split=split)),
+            "answerable": sum(q.answerable for q in load_questions(split=split)),
+        }
+        if isinstance(backend, InProcessBackend):
+            manifest = backend.engine.bundle.manifest
+            context |= {"build_id": manifest["build_id"], "embedder": manifest["embedder"]["name"]}
+        REPORT_PATH.write_text(render_markdown(results, context), encoding="utf-8")
+    return 0

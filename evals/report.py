@@ -1,0 +1,92 @@
+"""Render evaluation results as Markdown (`evals/report.md`) and as plain text."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from evals.dataset import TYPES
+
+MAIN = ("hit@1", "hit@3", "hit@5", "hit@10", "mrr@10", "ndcg@10", "latency_p50_ms", "latency_p95_ms")
+ANSWERS = ("answer_rate", "answer_accuracy", "abstention_recall", "abstention_precision")
+
+
+def _fmt(value: float | None, key: str) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.1f}" if key.endswith("_ms") else f"{value:.3f}"
+
+
+def render_markdown(results: dict, context: dict) -> str:
+    """`results[mode]` holds {"overall": metrics, "by_type": {type: metrics}}."""
+    modes = list(results)
+    lines = [
+        "# Retrieval evaluation",
+        "",
+        f"Split: **{context['split']}** ({context['questions']} questions, "
+        f"{context['answerable']} answerable). Index build `{context.get('build_id', '?')}`, "
+        f"embedder `{context.get('embedder', '?')}`. Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC "
+        f"by `python -m evals run --mode all --split {context['split']}`.",
+        "",
+        "A passage counts as a hit when it comes from the expected document and contains most "
+        "(≥ 60 % of the word trigrams) of one evidence string.",
+        "",
+        "## Overall",
+        "",
+        "| metric | " + " | ".join(modes) + " |",
+        "|---|" + "---|" * len(modes),
+    ]
+    for key in MAIN:
+        lines.append(
+            f"| {key} | " + " | ".join(_fmt(results[m]["overall"].get(key), key) for m in modes) + " |"
+        )
+    if "hybrid" in results:
+        lines += ["", "## Answers and abstention (hybrid, `/v1/ask`)", "", "| metric | value |", "|---|---|"]
+        for key in ANSWERS:
+            lines.append(f"| {key} | {_fmt(results['hybrid']['overall'].get(key), key)} |")
+    lines += [
+        "",
+        "## hit@5 by question type",
+        "",
+        "| type | n | " + " | ".join(modes) + " |",
+        "|---|---|" + "---|" * len(modes),
+    ]
+    for qtype in TYPES:
+        if qtype == "unanswerable":
+            continue
+        row = [results[m]["by_type"].get(qtype, {}) for m in modes]
+        n = int(row[0].get("questions", 0)) if row else 0
+        if n:
+            lines.append(
+                f"| {qtype} | {n} | " + " | ".join(_fmt(r.get("hit@5"), "hit@5") for r in row) + " |"
+            )
+    lines += [
+        "",
+        "## MRR@10 by question type",
+        "",
+        "| type | " + " | ".join(modes) + " |",
+        "|---|" + "---|" * len(modes),
+    ]
+    for qtype in TYPES:
+        if qtype == "unanswerable":
+            continue
+        row = [results[m]["by_type"].get(qtype, {}) for m in modes]
+        if row and row[0].get("questions"):
+            lines.append(f"| {qtype} | " + " | ".join(_fmt(r.get("mrr@10"), "mrr") for r in row) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def render_text(results: dict) -> str:
+    out = []
+    for mode, data in results.items():
+        o = data["overall"]
+        out.append(f"[{mode}] " + "  ".join(f"{k}={_fmt(o.get(k), k)}" for k in MAIN + ANSWERS if k in o))
+        for qtype, m in data["by_type"].items():
+            out.append(
+                f"    {qtype:<12} n={int(m['questions']):<3} "
+                + "  ".join(
+                    f"{k}={_fmt(m.get(k), k)}"
+                    for k in ("hit@1", "hit@5", "mrr@10", "answer_rate", "abstention_recall")
+                    if k in m
+                )
+            )
+    return "\n".join(out)

@@ -1,0 +1,1 @@
+"""Rapporteur service: the search core and the HTTP API over an index bundle."""

@@ -1,0 +1,1 @@
+"""Search core: loads a bundle and answers queries with cited passages."""

@@ -1,0 +1,119 @@
+"""Extractive answers: the sentence of the top passages that best answers, and a confidence."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from indexer.analyzer import tokens
+from service.search.models import Answer, Hit
+
+if TYPE_CHECKING:
+    from service.search.engine import SearchEngine
+    from service.search.query import QueryPlan
+
+ANSWER_PASSAGES = 3
+MIN_ANSWER_CHARS = 80
+FEATURES = ("sentence_similarity", "similarity_margin", "sentence_coverage", "passage_coverage")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """The chosen sentence (document offsets) and the features the confidence is computed from."""
+
+    chunk_index: int
+    start: int
+    end: int
+    features: np.ndarray
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Logistic model of "this answer is right", fitted on the dev split by `python -m evals calibrate`."""
+
+    weights: tuple[float, ...] = (12.0, 8.0, 2.0, 1.0)
+    bias: float = -11.0
+    threshold: float = 0.5
+    fitted_on: dict = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Calibration:
+        try:
+            if path is None:
+                text = resources.files("service.search").joinpath("data/calibration.json").read_text()
+            else:
+                text = path.read_text()
+        except (FileNotFoundError, OSError):
+            return cls()
+        data = json.loads(text)
+        return cls(
+            tuple(data["weights"]), float(data["bias"]), float(data["threshold"]), data.get("fitted_on", {})
+        )
+
+    def confidence(self, features: np.ndarray) -> float:
+        z = float(np.dot(self.weights, features) + self.bias)
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def _coverage(terms: list[str], idf: dict[str, float], text: str) -> float:
+    """IDF-weighted share of the query terms present in `text`."""
+    unique = set(terms)
+    if not unique:
+        return 0.0
+    present = {t.term for t in tokens(text)} & unique
+    total = sum(idf.get(t, 0.0) for t in unique)
+    return sum(idf.get(t, 0.0) for t in present) / total if total else 0.0
+
+
+def extract(
+    engine: SearchEngine, plan: QueryPlan, hits: list[Hit], sentence_sims: np.ndarray | None
+) -> Candidate | None:
+    """Best answering sentence among the sentences of the top passages."""
+    if not hits or sentence_sims is None:
+        return None
+    bundle = engine.bundle
+    flat, offsets = engine._chunk_sentences
+    idf = engine.idf
+    best: tuple[float, int, int] | None = None
+    for hit in hits[:ANSWER_PASSAGES]:
+        for s in flat[offsets[hit.chunk_index] : offsets[hit.chunk_index + 1]]:
+            doc, start, end = bundle.sentences[s]
+            text = bundle.documents[doc].text[start:end]
+            score = sentence_sims[s] + 0.3 * _coverage(plan.terms, idf, text) - 0.02 * (hit.rank - 1)
+            if best is None or score > best[0]:
+                best = (score, int(s), hit.chunk_index)
+    if best is None:
+        return None
+    _, s, chunk_index = best
+    doc, start, end = (int(v) for v in bundle.sentences[s])
+    chunk = bundle.chunks[chunk_index]
+    if end - start < MIN_ANSWER_CHARS and s + 1 < len(bundle.sentences):
+        next_doc, _, next_end = bundle.sentences[s + 1]
+        if next_doc == doc and next_end <= chunk.end:
+            end = int(next_end)
+    text = bundle.documents[doc].text
+    top = np.sort(sentence_sims)[-50:]
+    features = np.array(
+        [
+            sentence_sims[s],
+            sentence_sims[s] - float(np.median(top)),
+            _coverage(plan.terms, idf, text[start:end]),
+            _coverage(plan.terms, idf, hits[0].text),
+        ]
+    )
+    return Candidate(chunk_index, start, end, features)
+
+
+def to_answer(engine: SearchEngine, candidate: Candidate, confidence: float) -> Answer:
+    text = engine.bundle.documents[engine.bundle.chunk_doc[candidate.chunk_index]].text
+    return Answer(
+        text[candidate.start : candidate.end],
+        engine.citation(candidate.chunk_index, candidate.start, candidate.end),
+        confidence,
+    )

@@ -1,0 +1,277 @@
+"""The search engine: loads a bundle and answers `search` and `ask` with cited passages."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from indexer.analyzer import analyze, tokens
+from indexer.build import passage_header
+from indexer.bundle import Bundle, load_bundle
+from indexer.dense import limit_threads
+from indexer.embedders import Embedder, create_embedder
+from indexer.errors import EmbedderError
+from service.search import answer as answering
+from service.search.fusion import blend, rrf
+from service.search.gazetteer import Gazetteer
+from service.search.models import MODES, Citation, Filters, Hit, Mode, SearchResult
+from service.search.query import QueryAnalyzer, QueryPlan
+from service.search.spelling import SpellingCorrector
+from service.search.synonyms import SynonymLexicon
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RankingParams:
+    """Knobs of the hybrid ranking, measured on the dev split (see evals/report.md)."""
+
+    fusion: str = "blend"  # "blend" (min-max weighted sum) or "rrf"
+    lexical_weight: float = 1.0
+    dense_weight: float = 1.0
+    sentence_weight: float = 1.0
+    expansion_weight: float = 0.3
+    place_boost: float = 0.3
+    rrf_k: float = 60.0
+    candidates: int = 200
+
+
+class SearchEngine:
+    """Read-only once built; safe to share between threads."""
+
+    def __init__(
+        self,
+        bundle: Bundle,
+        embedder: Embedder,
+        params: RankingParams | None = None,
+        gazetteer: Gazetteer | None = None,
+    ) -> None:
+        expected = bundle.manifest["embedder"]
+        if embedder.name != expected["name"] or embedder.dimension != expected["dimension"]:
+            raise EmbedderError(
+                f"bundle {bundle.build_id} was built with {expected['name']} ({expected['dimension']}d), "
+                f"not {embedder.name} ({embedder.dimension}d)"
+            )
+        limit_threads(1)
+        self.bundle = bundle
+        self.embedder = embedder
+        self.params = params or RankingParams()
+        lexicon = SynonymLexicon.load(acronyms=bundle.acronyms)
+        self.query_analyzer = QueryAnalyzer(
+            SpellingCorrector(bundle.vocabulary), lexicon, gazetteer, bundle.lexical.vocabulary
+        )
+        n = len(bundle.chunks)
+        self._n = n
+        self._doc_of_chunk = bundle.chunk_doc
+        self._chunk_vectors = bundle.dense.index.reconstruct_n(0, n) if bundle.dense.kind == "flat" else None
+        self._chunk_sentences = _sentences_per_chunk(bundle)
+        metas = [d.meta for d in bundle.documents]
+        self._territory = np.array([m.territory or "" for m in metas], dtype=object)
+        self._org = np.array([m.organisation or "" for m in metas], dtype=object)
+        self._year = np.array([m.year if m.year is not None else -1 for m in metas])
+        self._kind = np.array([m.kind or "" for m in metas], dtype=object)
+        self.calibration = answering.Calibration.load()
+        self.idf = _idf([analyze(f"{self.chunk_header(i)}\n{c.text}") for i, c in enumerate(bundle.chunks)])
+
+    @classmethod
+    def from_path(
+        cls,
+        path: Path,
+        embedder: Embedder | None = None,
+        params: RankingParams | None = None,
+        verify: bool = True,
+    ) -> SearchEngine:
+        bundle = load_bundle(path, verify=verify)
+        embedder = embedder or create_embedder(bundle.manifest["embedder"]["name"])
+        return cls(bundle, embedder, params, Gazetteer.load())
+
+    # -- filters ---------------------------------------------------------------------------------
+
+    def allowed_chunks(self, filters: Filters | None) -> np.ndarray | None:
+        """Chunk ids that pass `filters`, or None when nothing is filtered."""
+        if filters is None or filters.is_empty():
+            return None
+        docs = np.ones(len(self.bundle.documents), dtype=bool)
+        if filters.organisation is not None:
+            docs &= np.array([o.casefold() == filters.organisation.casefold() for o in self._org])
+        if filters.year is not None:
+            docs &= self._year == filters.year
+        if filters.kind is not None:
+            docs &= np.array([k.casefold() == filters.kind.casefold() for k in self._kind])
+        return np.flatnonzero(docs[self._doc_of_chunk])
+
+    # -- scoring ---------------------------------------------------------------------------------
+
+    def _lexical_scores(self, plan: QueryPlan) -> np.ndarray:
+        scores = self.bundle.lexical.scores(plan.terms).astype(np.float64)
+        if plan.expansions and self.params.expansion_weight:
+            scores += self.params.expansion_weight * self.bundle.lexical.scores(plan.expansions)
+        return scores
+
+    def _dense_scores(self, query_vector: np.ndarray, allowed: np.ndarray | None) -> np.ndarray:
+        if self._chunk_vectors is not None:
+            return (self._chunk_vectors @ query_vector).astype(np.float64)
+        scores = np.full(self._n, -1.0)
+        ids, values = self.bundle.dense.search(query_vector, self.params.candidates, allowed)
+        scores[ids] = values
+        return scores
+
+    def _sentence_scores(self, query_vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Similarity of every sentence, and of each chunk's best sentence."""
+        sentence_sims = (self.bundle.sentence_vectors @ query_vector).astype(np.float64)
+        flat, offsets = self._chunk_sentences
+        per_chunk = np.full(self._n, -1.0)
+        has = offsets[1:] > offsets[:-1]
+        if len(flat):
+            maxima = np.maximum.reduceat(sentence_sims[flat], offsets[:-1][has])
+            per_chunk[has] = maxima
+        return sentence_sims, per_chunk
+
+    def _rank(
+        self, plan: QueryPlan, mode: Mode, allowed: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+        """Fused scores, sentence similarities (None in lexical mode) and the candidate ids."""
+        n = self._n
+        candidates = np.arange(n) if allowed is None else allowed
+        mask = np.zeros(n, dtype=bool)
+        mask[candidates] = True
+        lexical = self._lexical_scores(plan) if mode != "dense" else None
+        sentence_sims = None
+        if mode == "lexical":
+            fused = lexical.copy()
+        else:
+            query_vector = self.embedder.embed_query(plan.text)
+            dense = self._dense_scores(query_vector, allowed)
+            sentence_sims, per_chunk = self._sentence_scores(query_vector)
+            if mode == "dense":
+                fused = dense
+            else:
+                p = self.params
+                signals = [lexical, dense, per_chunk]
+                weights = [p.lexical_weight, p.dense_weight, p.sentence_weight]
+                fused = (
+                    rrf(signals, candidates, weights, p.rrf_k)
+                    if p.fusion == "rrf"
+                    else blend(signals, candidates, weights)
+                )
+                if plan.territories and p.place_boost:
+                    local = np.isin(self._territory[self._doc_of_chunk], list(plan.territories))
+                    if local.any():
+                        fused = fused * np.where(local, 1.0 + p.place_boost, 1.0)
+        fused = np.where(mask, fused, -np.inf)
+        return fused, sentence_sims, candidates
+
+    # -- public API ------------------------------------------------------------------------------
+
+    def citation(self, chunk_index: int, start: int | None = None, end: int | None = None) -> Citation:
+        chunk = self.bundle.chunks[chunk_index]
+        meta = self.bundle.documents[self._doc_of_chunk[chunk_index]].meta
+        return Citation(
+            meta.id,
+            meta.title,
+            meta.organisation,
+            meta.year,
+            meta.kind,
+            chunk.section,
+            chunk.page,
+            chunk.start if start is None else start,
+            chunk.end if end is None else end,
+        )
+
+    def _hits(self, plan: QueryPlan, fused: np.ndarray, k: int) -> list[Hit]:
+        finite = np.flatnonzero(np.isfinite(fused))
+        order = finite[np.argsort(-fused[finite], kind="stable")][:k]
+        wanted = plan.highlight_terms
+        hits = []
+        for rank, idx in enumerate(order, start=1):
+            chunk = self.bundle.chunks[idx]
+            spans = [(t.start, t.end) for t in tokens(chunk.text) if t.term in wanted]
+            hits.append(Hit(rank, float(fused[idx]), chunk.text, self.citation(int(idx)), spans, int(idx)))
+        return hits
+
+    def search(
+        self, query: str, k: int = 10, filters: Filters | None = None, mode: Mode = "hybrid"
+    ) -> SearchResult:
+        """Top `k` passages for `query`."""
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}")
+        started = time.perf_counter()
+        plan = self.query_analyzer.plan(query)
+        fused, _, _ = self._rank(plan, mode, self.allowed_chunks(filters))
+        hits = self._hits(plan, fused, k)
+        return SearchResult(
+            plan.text,
+            mode,
+            hits,
+            (time.perf_counter() - started) * 1000,
+            places=plan.places,
+            corrections=plan.corrections,
+        )
+
+    def ask(
+        self, question: str, k: int = 5, filters: Filters | None = None, mode: Mode = "hybrid"
+    ) -> SearchResult:
+        """Top passages plus the extractive answer, or no answer when confidence is too low."""
+        started = time.perf_counter()
+        plan = self.query_analyzer.plan(question)
+        fused, sentence_sims, _ = self._rank(
+            plan, "hybrid" if mode == "lexical" else mode, self.allowed_chunks(filters)
+        )
+        hits = self._hits(plan, fused, max(k, 3))
+        found = answering.extract(self, plan, hits, sentence_sims)
+        answer = None
+        confidence = 0.0
+        if found is not None:
+            confidence = self.calibration.confidence(found.features)
+            if confidence >= self.calibration.threshold:
+                answer = answering.to_answer(self, found, confidence)
+        return SearchResult(
+            plan.text,
+            mode,
+            hits[:k],
+            (time.perf_counter() - started) * 1000,
+            answer,
+            confidence,
+            plan.places,
+            plan.corrections,
+            tuple(found.features.tolist()) if found is not None else None,
+        )
+
+    def chunk_header(self, chunk_index: int) -> str:
+        chunk = self.bundle.chunks[chunk_index]
+        return passage_header(
+            self.bundle.documents[self._doc_of_chunk[chunk_index]].meta.organisation, chunk.section
+        )
+
+
+def _sentences_per_chunk(bundle: Bundle) -> tuple[np.ndarray, np.ndarray]:
+    """CSR-style lists of the sentences lying (mostly) inside each chunk."""
+    sentences = bundle.sentences
+    flat: list[int] = []
+    offsets = [0]
+    by_doc: dict[int, np.ndarray] = {}
+    for doc in np.unique(sentences[:, 0]) if len(sentences) else []:
+        by_doc[int(doc)] = np.flatnonzero(sentences[:, 0] == doc)
+    for chunk, doc in zip(bundle.chunks, bundle.chunk_doc, strict=True):
+        ids = by_doc.get(int(doc), np.zeros(0, dtype=np.int64))
+        starts, ends = sentences[ids, 1], sentences[ids, 2]
+        overlap = np.minimum(ends, chunk.end) - np.maximum(starts, chunk.start)
+        inside = ids[overlap * 2 >= (ends - starts)]
+        flat.extend(int(i) for i in inside)
+        offsets.append(len(flat))
+    return np.asarray(flat, dtype=np.int64), np.asarray(offsets, dtype=np.int64)
+
+
+def _idf(chunk_terms: list[list[str]]) -> dict[str, float]:
+    """Smoothed inverse document frequency of each term over chunks."""
+    df: dict[str, int] = {}
+    for terms in chunk_terms:
+        for term in set(terms):
+            df[term] = df.get(term, 0) + 1
+    n = len(chunk_terms)
+    return {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}

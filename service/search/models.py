@@ -1,0 +1,72 @@
+"""Plain result types of the search core (the HTTP layer maps them to its JSON schema)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Mode = Literal["lexical", "dense", "hybrid"]
+MODES: tuple[Mode, ...] = ("lexical", "dense", "hybrid")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict results to one organisation, year and/or kind of document."""
+
+    organisation: str | None = None
+    year: int | None = None
+    kind: str | None = None
+
+    def is_empty(self) -> bool:
+        return self.organisation is None and self.year is None and self.kind is None
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where a passage or an answer comes from; start/end are offsets in the document text."""
+
+    document_id: str
+    title: str
+    organisation: str | None
+    year: int | None
+    kind: str | None
+    section: str
+    page: int | None
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked passage with the spans of its text that match the query."""
+
+    rank: int
+    score: float
+    text: str
+    citation: Citation
+    highlights: list[tuple[int, int]]
+    chunk_index: int
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The sentence(s) that best answer a question, with their own citation."""
+
+    text: str
+    citation: Citation
+    confidence: float
+
+
+@dataclass
+class SearchResult:
+    """Ranked hits for a query; `answer` is set by `ask` when the reports answer it."""
+
+    query: str
+    mode: Mode
+    hits: list[Hit]
+    took_ms: float
+    answer: Answer | None = None
+    confidence: float = 0.0
+    places: list[str] = field(default_factory=list)
+    corrections: dict[str, str] = field(default_factory=dict)
+    answer_features: tuple[float, ...] | None = None  # inputs of the confidence, for calibration

@@ -1,0 +1,135 @@
+"""Query understanding: analysed terms, spelling fixes, lexical expansions, places mentioned."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from indexer.analyzer import fold, tokens
+from service.search.gazetteer import Gazetteer
+from service.search.spelling import SpellingCorrector
+from service.search.synonyms import SynonymLexicon
+
+MAX_QUERY_CHARS = 500
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
+_SPACES = re.compile(r"\s+")
+
+# Words a caller uses to talk, not to say what they need; dropped from the lexical query only.
+CHATTER = frozenset(
+    fold(w)
+    for w in [
+        "bonjour",
+        "bonsoir",
+        "salut",
+        "merci",
+        "svp",
+        "stp",
+        "madame",
+        "monsieur",
+        "voudrais",
+        "voudrait",
+        "veux",
+        "aimerais",
+        "aimerait",
+        "savoir",
+        "dire",
+        "demander",
+        "appelle",
+        "appeler",
+        "appelais",
+        "question",
+        "renseignement",
+        "renseignements",
+        "possible",
+        "habite",
+        "habitons",
+        "habitent",
+        "vis",
+        "vivons",
+        "trouve",
+        "quelqu",
+        "chose",
+        "truc",
+        "trucs",
+        "peux",
+        "pouvez",
+        "pourriez",
+        "pourrais",
+        "ya",
+        "faut",
+        "fallait",
+        "est-ce",
+        "faire",
+        "fais",
+        "bien",
+        "alors",
+        "voila",
+        "oui",
+        "non",
+        "ok",
+        "dois",
+        "doit",
+        "sais",
+        "sait",
+    ]
+)
+
+
+def clean_query(text: str) -> str:
+    """NFC, control and invisible characters removed, whitespace collapsed, trimmed."""
+    text = unicodedata.normalize("NFC", text)
+    text = _CONTROL.sub(" ", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    """Everything the retrievers need to know about one query."""
+
+    text: str
+    terms: list[str]
+    expansions: list[str] = field(default_factory=list)
+    corrections: dict[str, str] = field(default_factory=dict)
+    territories: frozenset[str] = frozenset()
+    places: list[str] = field(default_factory=list)
+
+    @property
+    def highlight_terms(self) -> frozenset[str]:
+        return frozenset(self.terms)
+
+
+class QueryAnalyzer:
+    """Turns raw query text into a QueryPlan using the corpus vocabulary and lexicons."""
+
+    def __init__(
+        self,
+        speller: SpellingCorrector,
+        lexicon: SynonymLexicon,
+        gazetteer: Gazetteer | None,
+        known_terms: frozenset[str],
+    ) -> None:
+        self._speller = speller
+        self._lexicon = lexicon
+        self._gazetteer = gazetteer
+        self._known_terms = known_terms
+
+    def plan(self, text: str) -> QueryPlan:
+        text = clean_query(text)
+        terms: list[str] = []
+        corrections: dict[str, str] = {}
+        for token in tokens(text):
+            word = text[token.start : token.end]
+            if fold(word) in CHATTER:
+                continue
+            term = token.term
+            if term not in self._known_terms:
+                fixed = self._speller.correct(word)
+                if fixed:
+                    corrections[word] = fixed
+                    term = tokens(fixed)[0].term if tokens(fixed) else term
+            terms.append(term)
+        expansions = self._lexicon.expand(terms)
+        places = self._gazetteer.find(text) if self._gazetteer else []
+        territories = frozenset(t for p in places for t in p.territories())
+        return QueryPlan(text, terms, expansions, corrections, territories, [p.name for p in places])

@@ -1,0 +1,42 @@
+from indexer.cleaning import normalize_text, remove_repeated_page_lines
+
+
+def test_french_typography_is_normalised():
+    text = "L\u2019Ain\u00a0: 3\u202f001 habitants \u2014 c\u2019est l\u2019\u00e9t\u00e9"
+    assert normalize_text(text) == "L'Ain : 3 001 habitants \u2014 c'est l'été"
+
+
+def test_unicode_nfc():
+    decomposed = "e\u0301ve\u0300nement"
+    assert normalize_text(decomposed) == "évènement"
+
+
+def test_hyphenation_at_line_end_is_joined():
+    assert (
+        normalize_text("les conseillers dépar-\ntementaux votent") == "les conseillers départementaux votent"
+    )
+    assert normalize_text("Saint-\nÉtienne") == "Saint-\nÉtienne"  # capital after: not a split word
+
+
+def test_dot_leaders_blank_runs_and_spaces():
+    raw = "SOMMAIRE\nÉDITO.........3\n\n\n\n\nDIRECTION   DES FINANCES ..... 20\n-------\t---\n"
+    assert normalize_text(raw) == "SOMMAIRE\nÉDITO 3\n\nDIRECTION DES FINANCES 20"
+
+
+def test_markdown_emphasis_and_invisible_characters_removed():
+    assert normalize_text("**Le RSA**\u00ad est versé\u200b") == "Le RSA est versé"
+
+
+def test_repeated_headers_and_footers_are_removed():
+    topics = ["Budget", "Routes", "Collèges", "Solidarité", "Culture"]
+    pages = [
+        f"Rapport 2020 - Département\n{t}\nLe texte sur {t.lower()}.\nFin de {t}.\nPage {i}"
+        for i, t in enumerate(topics, start=1)
+    ]
+    cleaned = remove_repeated_page_lines(pages)
+    assert cleaned[2] == "Collèges\nLe texte sur collèges.\nFin de Collèges."
+
+
+def test_few_pages_are_left_alone():
+    pages = ["Titre\nA", "Titre\nB"]
+    assert remove_repeated_page_lines(pages) == pages
