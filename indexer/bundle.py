@@ -202,11 +202,12 @@ def load_bundle(path: Path, verify: bool = True) -> Bundle:
         raise BundleError(f"{root / MANIFEST}: unreadable manifest ({exc})") from exc
     if manifest.get("format_version") != FORMAT_VERSION:
         raise BundleError(f"{root}: bundle format {manifest.get('format_version')} is not {FORMAT_VERSION}")
-    for rel, expected in manifest.get("files", {}).items():
-        file = root / rel
-        if not file.is_file():
-            raise BundleError(f"{root}: missing file {rel}")
-        if verify and file_sha256(file) != expected:
+    files = manifest.get("files", {})
+    missing = [rel for rel in files if not (root / rel).is_file()]
+    if missing:
+        raise BundleError(f"{root}: missing file(s) {', '.join(missing)}")
+    for rel, expected in files.items() if verify else ():
+        if file_sha256(root / rel) != expected:
             raise BundleError(f"{root}: checksum mismatch for {rel}")
     try:
         documents = []

@@ -31,11 +31,11 @@ log = logging.getLogger(__name__)
 class RankingParams:
     """Knobs of the hybrid ranking, measured on the dev split (see evals/report.md)."""
 
-    fusion: str = "blend"  # "blend" (min-max weighted sum) or "rrf"
-    lexical_weight: float = 1.0
-    dense_weight: float = 1.0
-    sentence_weight: float = 1.0
-    expansion_weight: float = 0.3
+    fusion: str = "rrf"  # "rrf" (weighted reciprocal rank fusion) or "blend" (min-max weighted sum)
+    lexical_weight: float = 1.5
+    dense_weight: float = 0.5
+    sentence_weight: float = 0.5
+    expansion_weight: float = 0.4
     place_boost: float = 0.3
     rrf_k: float = 60.0
     candidates: int = 200
@@ -145,7 +145,7 @@ class SearchEngine:
         if mode == "lexical":
             fused = lexical.copy()
         else:
-            query_vector = self.embedder.embed_query(plan.text)
+            query_vector = self.embedder.embed_query(plan.dense_text)
             dense = self._dense_scores(query_vector, allowed)
             sentence_sims, per_chunk = self._sentence_scores(query_vector)
             if mode == "dense":

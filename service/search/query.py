@@ -6,7 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from indexer.analyzer import fold, tokens
+from indexer.analyzer import fold, tokens, words
 from service.search.gazetteer import Gazetteer
 from service.search.spelling import SpellingCorrector
 from service.search.synonyms import SynonymLexicon
@@ -93,6 +93,7 @@ class QueryPlan:
     corrections: dict[str, str] = field(default_factory=dict)
     territories: frozenset[str] = frozenset()
     places: list[str] = field(default_factory=list)
+    dense_text: str = ""
 
     @property
     def highlight_terms(self) -> frozenset[str]:
@@ -132,4 +133,8 @@ class QueryAnalyzer:
         expansions = self._lexicon.expand(terms)
         places = self._gazetteer.find(text) if self._gazetteer else []
         territories = frozenset(t for p in places for t in p.territories())
-        return QueryPlan(text, terms, expansions, corrections, territories, [p.name for p in places])
+        # The embedding model reads the request better without the caller's small talk.
+        dense_text = " ".join(w for w in words(text) if fold(w) not in CHATTER) or text
+        return QueryPlan(
+            text, terms, expansions, corrections, territories, [p.name for p in places], dense_text
+        )

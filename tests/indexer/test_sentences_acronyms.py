@@ -1,0 +1,27 @@
+from indexer.acronyms import extract_acronyms
+from indexer.sentences import sentence_spans
+
+
+def test_sentence_spans_are_offsets_and_merge_fragments():
+    text = "Le RSA est versé à 35 000 foyers. M. Dupont préside. Chiffres\n12 agents\nLa crèche ouvre en mai 2024."
+    spans = sentence_spans(text)
+    pieces = [text[s:e] for s, e in spans]
+    assert pieces[0] == "Le RSA est versé à 35 000 foyers. M. Dupont préside."
+    assert all(p == p.strip() for p in pieces)
+    assert "Chiffres\n12 agents" in pieces[1]
+
+
+def test_acronyms_found_both_ways():
+    texts = [
+        "Le Service départemental d'incendie et de secours (SDIS) intervient. L'APA (allocation personnalisée "
+        "d'autonomie) est versée.",
+        "La Maison départementale des personnes handicapées (MDPH) accueille le public.",
+    ]
+    found = extract_acronyms(texts)
+    assert found["SDIS"] == "Service départemental d'incendie et de secours"
+    assert found["APA"] == "allocation personnalisée d'autonomie"
+    assert found["MDPH"] == "Maison départementale des personnes handicapées"
+
+
+def test_acronym_without_matching_initials_is_ignored():
+    assert extract_acronyms(["Une réunion importante (XYZ) a eu lieu."]) == {}
