@@ -13,14 +13,17 @@ token tuples. How much evidence a name needs depends on the words before it:
   and areas only). Any name matches, in any case, except ordinary French words ("Orange", "Mars",
   "Rue": the ``common`` flag of the data), which need a capital: "à Orange" matches, "à orange" does
   not; after a residence verb ("j'habite à fougères", "je vis dans la manche") a common name of a
-  département, an area or a town over 10,000 inhabitants matches in lower case too;
+  département, an area or a town over 10,000 inhabitants matches in lower case too. A common-word
+  town needs a commune trigger ("à", "au", "sur", "vers"... not "dans": "dans le Plan local") and
+  no capitalised word right after it ("au Plan Charlemagne");
 * a bare "de"/"d'"/"du"/"des" (weak trigger): names that are neither common nor homonyms, of
   communes of at least 1,000 inhabitants ("le collège de Trévoux"); never after a street word ("rue
   de Verdun"); after a capitalised word ("Maison de Santé") the name is judged as without trigger;
 * no trigger: a capitalised name of four letters or more, not common, not a homonym, not after a
   title ("M. Laval") or another capitalised word ("Jean Moulin"), of a commune of at least 1,000
-  inhabitants. Towns over 50,000 with a common-word name ("Tours") match capitalised mid-sentence.
-  Words in capitals throughout ("GUÉRET") do not count as capitalised.
+  inhabitants. Towns over 50,000 with a common-word name ("Tours") match capitalised mid-sentence;
+  names of three words or more not all ordinary ("salon de provence", "pays de gex") match in
+  lower case. Words in capitals throughout ("GUÉRET") do not count as capitalised.
 
 A commune is not read after an article that is not part of its name ("à la Ville" is not Villé);
 a name with an article is read without it only after a contraction ("au Havre", "du Mans").
@@ -90,6 +93,7 @@ _RESIDENCE = _wordset(
 _ORIGIN = _wordset("viens vient venons venez venu venue venus originaire originaires suis sommes")
 _STRONG_TRIGGERS = _wordset("a au aux dans sur vers pres proche autour entre") | _RESIDENCE
 _WEAK_TRIGGERS = _wordset("de d du des")
+_LOOSE_TRIGGERS = _wordset("dans entre autour proche")  # fine for areas, not for common-word towns
 _AREA_TRIGGER = "en"
 _DIRECT_COMMUNE_TRIGGERS = _wordset("a") | _RESIDENCE  # "à Vienne" is the town, "la Vienne" not
 # Words that make a following "de" locative: "la ville de", "près de", "je viens de".
@@ -103,9 +107,7 @@ _LICENSERS = (
     | _RESIDENCE
     | _ORIGIN
 )
-_STREETS = _wordset(
-    "rue avenue av boulevard bd allee allees chemin impasse place quai cours square passage rond point"
-)
+_STREETS = _wordset("rue avenue av boulevard bd allee allees chemin impasse place quai cours square passage rond point")
 _FIRST_NAMES = frozenset((name,) for name in _wordset("albert alex leon noe remy robert yves"))
 _TITLES = _wordset(
     "m mr mme mmes mlle monsieur madame mademoiselle dr docteur pr professeur me maitre president "
@@ -126,7 +128,7 @@ _NUMBER_BLOCKERS = _MONTHS | _wordset(
 STRONG, WEAK, AREA, STREET, TITLE, NONE = "strong", "weak", "area", "street", "title", ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Place:
     """A place named in a question."""
 
@@ -150,6 +152,7 @@ class _Entry:
     place: Place
     population: int = 0
     common: bool = False  # an ordinary French word: needs a capital after a trigger
+    ordinary: bool = False  # several words, all ordinary ("Grand Est"): no lower-case match untriggered
     strong: bool = False  # accepted in any case and context ("13e arrondissement")
     candidates: tuple[Place, ...] = ()  # homonyms of an unresolved commune name
 
@@ -289,17 +292,16 @@ class _Builder:
         for row in rows:
             kind, name, article, code = row["kind"], row["name"], row["article"], row["code"]
             deps = tuple(row["departements"].split(","))
-            common = row["common"] == "1"
+            common, ordinary = row["common"] == "1", row["common"] == "2"
             if kind in ("DEP", "REG"):
                 place = Place(name, "departement" if kind == "DEP" else "territory", deps, None)
                 if kind == "DEP":
                     self.departements[code] = place
                 for key in {fold_words(name), fold_words(article) + fold_words(name)}:
-                    self.area(key, _Entry(place, common=common))
+                    self.area(key, _Entry(place, common=common, ordinary=ordinary))
             elif kind == "COM":
-                entry = _Entry(
-                    Place(_display(name, article), "commune", deps, code), int(row["population"]), common
-                )
+                place = Place(_display(name, article), "commune", deps, code)
+                entry = _Entry(place, int(row["population"]), common, ordinary)
                 self.by_code[code] = entry
                 self.named(name, article, entry)
         for row in rows:  # parts of communes, now that every commune is known
@@ -309,7 +311,8 @@ class _Builder:
                 continue
             if kind in ("COMD", "COMA"):
                 place = Place(_display(name, article), "commune", parent.place.departements, row["parent"])
-                self.named(name, article, _Entry(place, int(row["population"]), row["common"] == "1"))
+                flag = row["common"]
+                self.named(name, article, _Entry(place, int(row["population"]), flag == "1", flag == "2"))
             elif kind == "ARM":
                 for key in _arrondissement_keys(name, parent.place):
                     self.strong[key] = _Entry(parent.place, parent.population, strong=True)
@@ -428,48 +431,40 @@ class Gazetteer:
         if entry.strong:
             return _Hit(entry.place, i, True)
         is_commune = entry.place.kind == "commune"
-        context, article = _context(tokens, i)
+        context, trigger, article = _context(tokens, i)
         if context == STREET:
             return None
-        if (
-            (context == AREA and is_commune)
-            or context == TITLE
-            or (is_commune and article and not slot.has_article)
-        ):
+        if (context == AREA and is_commune) or context == TITLE or (is_commune and article and not slot.has_article):
             context = NONE  # "en Avignon", "Maison de Santé", "à la Ville"
+        end = i + length
+        if entry.common and end < len(norm) and tokens.cap[end] and tokens.joined(end - 1):
+            return None  # "au Plan Charlemagne": a common word starting a longer proper name
         capitalised = any(tokens.cap[k] for k in range(i, i + length) if norm[k] not in _GLUE)
         letters = sum(len(w) for w in norm[i : i + length] if w not in _KEY_ARTICLES)
         small = is_commune and entry.population < MIN_POPULATION
         if context in (STRONG, AREA):
+            if entry.common and is_commune and trigger in _LOOSE_TRIGGERS:
+                return None  # "dans le Plan local": a common-word town needs "à", "sur", "vers"...
             if not capitalised and entry.common:
                 residence = any(w in _RESIDENCE for w in norm[max(0, i - 4) : i])
                 big_enough = not is_commune or entry.population >= RESIDENCE_COMMON_MIN_POPULATION
                 if not (residence and big_enough and not entry.ambiguous):
                     return None
-            if (
-                not capitalised
-                and letters <= 3
-                and is_commune
-                and entry.population < RESIDENCE_COMMON_MIN_POPULATION
-            ):
+            if not capitalised and letters <= 3 and is_commune and entry.population < RESIDENCE_COMMON_MIN_POPULATION:
                 return None
             return _Hit(entry.place, i, True, entry.candidates)
         if context == WEAK:
             if entry.common or entry.ambiguous or small or (not capitalised and letters < 5):
                 return None
             return _Hit(entry.place, i, True)
-        # no trigger: a capitalised, distinctive, unambiguous name
-        if not capitalised or entry.ambiguous or small or letters < 4:
+        # no trigger: a capitalised (or long multi-word), distinctive, unambiguous name
+        if not (capitalised or _long_name(entry, norm[i : i + length])) or entry.ambiguous or small or letters < 4:
             return None
-        if entry.common and not (
-            is_commune and entry.population >= BIG_CITY_POPULATION and not tokens.initial[i]
-        ):
+        if entry.common and not (is_commune and entry.population >= BIG_CITY_POPULATION and not tokens.initial[i]):
             return None
         if is_commune and tuple(norm[i : i + length]) in _FIRST_NAMES:
             return None
-        if prev in _TITLES or (
-            i > 0 and tokens.cap[i - 1] and not tokens.initial[i - 1] and tokens.joined(i - 1)
-        ):
+        if prev in _TITLES or (i > 0 and tokens.cap[i - 1] and not tokens.initial[i - 1] and tokens.joined(i - 1)):
             return None  # "M. Laval", "Jean Moulin"
         return _Hit(entry.place, i, False)
 
@@ -509,9 +504,9 @@ class Gazetteer:
         return _Hit(place, i, True)
 
 
-def _context(tokens: _Tokens, i: int) -> tuple[str, str]:
-    """Kind of trigger before token i (STRONG, WEAK, AREA, STREET, TITLE or NONE) and the article
-    between the trigger and the name, if any."""
+def _context(tokens: _Tokens, i: int) -> tuple[str, str, str]:
+    """Kind of trigger before token i (STRONG, WEAK, AREA, STREET, TITLE or NONE), the trigger word
+    (the word before "de" when that makes it strong) and the article between trigger and name."""
     norm = tokens.norm
     k = i - 1
     article = ""
@@ -519,27 +514,34 @@ def _context(tokens: _Tokens, i: int) -> tuple[str, str]:
         article = norm[k]
         k -= 1
     if k < 0:
-        return NONE, article
+        return NONE, "", article
     word = norm[k]
     if word in _STRONG_TRIGGERS:
-        return STRONG, article
+        return STRONG, word, article
     if word == _AREA_TRIGGER:
-        return AREA, article
+        return AREA, word, article
     if word not in _WEAK_TRIGGERS:
-        return NONE, article
+        return NONE, "", article
     j = k - 1
     while j >= 0 and norm[j] in _ARTICLES:
         j -= 1
     if j < 0:
-        return WEAK, article
+        return WEAK, word, article
     before = norm[j]
     if before in _STREETS:
-        return STREET, article
+        return STREET, before, article
     if before in _LICENSERS:
-        return STRONG, article
+        return STRONG, before, article
     if tokens.cap[j] and not tokens.initial[j]:
-        return TITLE, article
-    return WEAK, article
+        return TITLE, before, article
+    return WEAK, word, article
+
+
+def _long_name(entry: _Entry, key: list[str]) -> bool:
+    """True for names distinctive even in lower case: three words or more with two significant ones,
+    not all ordinary words ("salon de provence", "pays de gex"; not "pont de l'arche")."""
+    significant = [w for w in key if w not in _GLUE]
+    return len(key) >= 3 and len(significant) >= 2 and not entry.common and not entry.ordinary
 
 
 def _choose(slot: _Slot, prev: str) -> _Entry | None:
@@ -567,9 +569,7 @@ def _resolve(entries: list[_Entry]) -> _Entry:
         return top
     deps = tuple(sorted({d for e in entries for d in e.place.departements}))
     place = Place(top.place.name, "commune", deps, None)
-    return _Entry(
-        place, top.population, any(e.common for e in entries), candidates=tuple(e.place for e in entries)
-    )
+    return _Entry(place, top.population, any(e.common for e in entries), candidates=tuple(e.place for e in entries))
 
 
 def _arrondissement_keys(name: str, city: Place) -> Iterator[tuple[str, ...]]:
