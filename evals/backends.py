@@ -81,15 +81,11 @@ class HttpBackend:
     def search(self, query: str, k: int, mode: str) -> Response:
         params = urllib.parse.urlencode({"q": query, "k": k, "mode": mode})
         body, ms = self._call(urllib.request.Request(f"{self.url}/v1/search?{params}"))
-        return Response(
-            [Passage(r["citation"]["document_id"], r["text"]) for r in body["results"]], None, None, ms
-        )
+        return Response([Passage(r["citation"]["document_id"], r["text"]) for r in body["results"]], None, None, ms)
 
     def ask(self, question: str, k: int) -> Response:
         data = json.dumps({"question": question, "k": k}).encode()
-        request = urllib.request.Request(
-            f"{self.url}/v1/ask", data=data, headers={"Content-Type": "application/json"}
-        )
+        request = urllib.request.Request(f"{self.url}/v1/ask", data=data, headers={"Content-Type": "application/json"})
         body, ms = self._call(request)
         answer = body.get("answer")
         return Response(

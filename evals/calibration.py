@@ -33,7 +33,7 @@ def fit_logistic(
 
 
 def calibrate(runs: list[QuestionRun], min_answer_rate: float = 0.95) -> dict:
-    """Positive = answerable question whose top-5 passages hold the evidence.
+    """Positive = answerable question; negative = unanswerable one.
 
     The threshold is the highest one that still answers `min_answer_rate` of the answerable
     questions, which maximises abstention on unanswerable ones under that constraint.
@@ -42,9 +42,7 @@ def calibrate(runs: list[QuestionRun], min_answer_rate: float = 0.95) -> dict:
     x = np.array([r.features for r in rows], dtype=np.float64)
     y = np.array(
         [
-            1.0
-            if r.question.answerable and r.outcome.first_hit_rank and r.outcome.first_hit_rank <= 5
-            else 0.0
+            1.0 if r.question.answerable and r.outcome.first_hit_rank and r.outcome.first_hit_rank <= 5 else 0.0
             for r in rows
         ]
     )

@@ -30,9 +30,7 @@ def evaluate(backend: Backend, split: str | None, modes: tuple[str, ...]) -> tup
         results[mode] = {
             "overall": summarize(outcomes),
             "by_type": {
-                t: summarize([o for o in outcomes if o.type == t])
-                for t in TYPES
-                if any(o.type == t for o in outcomes)
+                t: summarize([o for o in outcomes if o.type == t]) for t in TYPES if any(o.type == t for o in outcomes)
             },
         }
     return results, runs

@@ -42,12 +42,7 @@ def summarize(outcomes: list[Outcome]) -> dict[str, float]:
                 np.mean([o.first_hit_rank is not None and o.first_hit_rank <= k for o in answerable])
             )
         out["mrr@10"] = float(
-            np.mean(
-                [
-                    1 / o.first_hit_rank if o.first_hit_rank and o.first_hit_rank <= 10 else 0.0
-                    for o in answerable
-                ]
-            )
+            np.mean([1 / o.first_hit_rank if o.first_hit_rank and o.first_hit_rank <= 10 else 0.0 for o in answerable])
         )
         out["ndcg@10"] = float(np.mean([ndcg(o.gains, o.n_evidence) for o in answerable]))
         out["answer_rate"] = float(np.mean([o.answered for o in answerable]))
@@ -55,9 +50,7 @@ def summarize(outcomes: list[Outcome]) -> dict[str, float]:
     if unanswerable:
         abstained = [o for o in outcomes if not o.answered]
         out["abstention_recall"] = float(np.mean([not o.answered for o in unanswerable]))
-        out["abstention_precision"] = (
-            float(np.mean([not o.answerable for o in abstained])) if abstained else 0.0
-        )
+        out["abstention_precision"] = float(np.mean([not o.answerable for o in abstained])) if abstained else 0.0
     latencies = [o.latency_ms for o in outcomes]
     if latencies:
         out["latency_p50_ms"] = float(np.percentile(latencies, 50))

@@ -36,9 +36,7 @@ def render_markdown(results: dict, context: dict) -> str:
         "|---|" + "---|" * len(modes),
     ]
     for key in MAIN:
-        lines.append(
-            f"| {key} | " + " | ".join(_fmt(results[m]["overall"].get(key), key) for m in modes) + " |"
-        )
+        lines.append(f"| {key} | " + " | ".join(_fmt(results[m]["overall"].get(key), key) for m in modes) + " |")
     if "hybrid" in results:
         lines += ["", "## Answers and abstention (hybrid, `/v1/ask`)", "", "| metric | value |", "|---|---|"]
         for key in ANSWERS:
@@ -56,9 +54,7 @@ def render_markdown(results: dict, context: dict) -> str:
         row = [results[m]["by_type"].get(qtype, {}) for m in modes]
         n = int(row[0].get("questions", 0)) if row else 0
         if n:
-            lines.append(
-                f"| {qtype} | {n} | " + " | ".join(_fmt(r.get("hit@5"), "hit@5") for r in row) + " |"
-            )
+            lines.append(f"| {qtype} | {n} | " + " | ".join(_fmt(r.get("hit@5"), "hit@5") for r in row) + " |")
     lines += [
         "",
         "## MRR@10 by question type",

@@ -15,11 +15,18 @@ from functools import lru_cache
 
 import Stemmer
 
-ANALYZER_VERSION = "fr-1"
+ANALYZER_VERSION = "fr-2"
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _ELISIONS = frozenset(
     ["l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu", "quoiqu", "presqu", "quelqu"]
+)
+
+# A few English function words, so that questions asked in English do not match on "the" or "how".
+ENGLISH_STOP_WORDS = frozenset(
+    "the of and or to in on at by for with from is are was were be been do does did how what which who whom "
+    "when where why many much this that these those it its my your our their there can could would should "
+    "will i you we they he she me us them have has had any some per about into than then".split()
 )
 
 STOP_WORDS = frozenset(
@@ -277,7 +284,7 @@ def tokens(text: str, keep_stop_words: bool = False) -> list[Token]:
         folded = fold(word)
         if end < len(text) and text[end] in "'’" and folded in _ELISIONS:
             continue
-        if not keep_stop_words and folded in STOP_WORDS:
+        if not keep_stop_words and (folded in STOP_WORDS or folded in ENGLISH_STOP_WORDS):
             continue
         out.append(Token(stem(folded), match.start(), end))
     return out
@@ -301,5 +308,5 @@ def describe() -> dict[str, object]:
         "stemmer": "snowball-french (PyStemmer)",
         "accent_folding": True,
         "elisions": sorted(_ELISIONS),
-        "stop_words": len(STOP_WORDS),
+        "stop_words": len(STOP_WORDS) + len(ENGLISH_STOP_WORDS),
     }

@@ -184,9 +184,7 @@ def build_index(
     chunk_vectors, embedded_chunks = embed_with_cache(embedder, cache, passages, "passage", progress=bar)
     if bar:
         bar.update(len(passages) - embedded_chunks)
-    sentence_vectors, embedded_sentences = embed_with_cache(
-        embedder, cache, sentence_texts, "passage", progress=bar
-    )
+    sentence_vectors, embedded_sentences = embed_with_cache(embedder, cache, sentence_texts, "passage", progress=bar)
     if bar:
         bar.update(len(sentence_texts) - embedded_sentences)
         bar.close()

@@ -215,9 +215,7 @@ def load_bundle(path: Path, verify: bool = True) -> Bundle:
             row = json.loads(line)
             text, content_hash, pages = row.pop("text"), row.pop("content_hash"), row.pop("page_starts")
             row["inferred"] = tuple(row.get("inferred") or ())
-            documents.append(
-                DocumentRecord(DocumentMeta(**row), text, content_hash, tuple(pages) if pages else None)
-            )
+            documents.append(DocumentRecord(DocumentMeta(**row), text, content_hash, tuple(pages) if pages else None))
         doc_index = {d.meta.id: i for i, d in enumerate(documents)}
         chunks, chunk_doc = [], []
         for line in (root / "chunks.jsonl").read_text(encoding="utf-8").splitlines():

@@ -62,7 +62,5 @@ def remove_repeated_page_lines(pages: list[str], min_pages: int = 3, edge_lines:
         lines = page.split("\n")
         non_blank = [i for i, ln in enumerate(lines) if ln.strip()]
         edge_idx = set(non_blank[:edge_lines] + non_blank[-edge_lines:])
-        cleaned.append(
-            "\n".join(ln for i, ln in enumerate(lines) if not (i in edge_idx and key(ln) in repeated))
-        )
+        cleaned.append("\n".join(ln for i, ln in enumerate(lines) if not (i in edge_idx and key(ln) in repeated)))
     return cleaned

@@ -39,9 +39,7 @@ class _TqdmProgress(Progress):
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m indexer", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    build = sub.add_parser(
-        "build", help="build the index bundle (incremental: unchanged text is not re-embedded)"
-    )
+    build = sub.add_parser("build", help="build the index bundle (incremental: unchanged text is not re-embedded)")
     build.add_argument("corpus", nargs="?", type=Path, default=Path("corpus"), help="corpus directory")
     build.add_argument(
         "--out",
@@ -84,9 +82,7 @@ def _summary(report: BuildReport) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.ERROR if args.quiet else logging.WARNING, format="%(levelname)s: %(message)s"
-    )
+    logging.basicConfig(level=logging.ERROR if args.quiet else logging.WARNING, format="%(levelname)s: %(message)s")
     if args.chunk_overlap >= args.chunk_size or args.chunk_size < 100:
         print("error: need --chunk-size >= 100 and --chunk-overlap < --chunk-size", file=sys.stderr)
         return EXIT_USAGE

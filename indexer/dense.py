@@ -56,9 +56,7 @@ class DenseIndex:
     def load(cls, path: Path) -> DenseIndex:
         return cls(faiss.read_index(str(path)))
 
-    def search(
-        self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Ids and scores of the `k` nearest rows, restricted to `allowed` ids when given."""
         k = min(k, self.size)
         if k <= 0:

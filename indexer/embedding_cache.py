@@ -47,9 +47,7 @@ class EmbeddingCache:
         """Write the cache atomically, keeping only `keep` keys when given."""
         keys = [k for k in self._rows if keep is None or k in keep]
         self.dir.mkdir(parents=True, exist_ok=True)
-        vectors = (
-            np.stack([self._rows[k] for k in keys]) if keys else np.zeros((0, self.dimension), np.float32)
-        )
+        vectors = np.stack([self._rows[k] for k in keys]) if keys else np.zeros((0, self.dimension), np.float32)
         tmp_vectors, tmp_keys = self.dir / "vectors.tmp.npy", self.dir / "keys.tmp.json"
         np.save(tmp_vectors, vectors, allow_pickle=False)
         tmp_keys.write_text(json.dumps(keys))

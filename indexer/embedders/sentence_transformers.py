@@ -45,9 +45,7 @@ class SentenceTransformersEmbedder(Embedder):
                 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:
-            raise EmbedderError(
-                f"the sentence-transformers backend is not installed: {INSTALL_HINT}"
-            ) from exc
+            raise EmbedderError(f"the sentence-transformers backend is not installed: {INSTALL_HINT}") from exc
         path = resolve_model(model)
         if not allow_download and not Path(path).exists():
             raise EmbedderError(

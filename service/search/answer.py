@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from indexer.analyzer import tokens
+from indexer.analyzer import fold, tokens
 from service.search.models import Answer, Hit
 
 if TYPE_CHECKING:
@@ -20,7 +21,59 @@ if TYPE_CHECKING:
 
 ANSWER_PASSAGES = 3
 MIN_ANSWER_CHARS = 80
-FEATURES = ("sentence_similarity", "similarity_margin", "sentence_coverage", "passage_coverage")
+FEATURES = (
+    "sentence_similarity",
+    "similarity_margin",
+    "sentence_coverage",
+    "passage_coverage",
+    "answer_type_match",
+    "missing_key_term",
+)
+
+# What kind of answer a question expects (matched on folded text), and what a sentence that gives
+# it contains. Order matters: "combien coute" is a price before it is a count.
+_ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
+    (
+        "price",
+        re.compile(r"\b(combien (?:ca |cela )?cout|prix|tarif|how much (?:does|is|do)\b.*\bcost|price|fee)"),
+        re.compile(r"€|\beuros?\b|gratuit|\bfree\b"),
+    ),
+    (
+        "hours",
+        re.compile(r"\b(horaires?|heures? d'ouverture|opening hours|what time)\b"),
+        re.compile(r"\b\d{1,2} ?h(?: ?\d{2})?\b|\bheures?\b|\blundi\b|\bmardi\b|\bsamedi\b"),
+    ),
+    ("age", re.compile(r"\b(quel age|how old|age minimum|age limite)\b"), re.compile(r"\b\d{1,3} ans\b")),
+    (
+        "duration",
+        re.compile(r"\b(combien de temps|quel delai|how long)\b"),
+        re.compile(r"\b\d+ ?(?:jours?|semaines?|mois|ans|heures?|minutes?)\b"),
+    ),
+    (
+        "date",
+        re.compile(r"\b(quand|quelle date|jusqu'a quand|a quelle date|when|what date)\b"),
+        re.compile(
+            r"\b(?:19|20)\d\d\b|\b(?:janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|"
+            r"novembre|decembre)\b|\b\d{1,2}/\d{1,2}\b"
+        ),
+    ),
+    ("count", re.compile(r"\b(combien|nombre de|how many)\b"), re.compile(r"\d")),
+)
+
+
+def expected_answer_type(question: str) -> tuple[str, re.Pattern[str]] | None:
+    """The kind of answer `question` asks for (price, hours, age, duration, date, count), if any."""
+    folded = fold(question)
+    for name, asks, gives in _ANSWER_TYPES:
+        if asks.search(folded):
+            return name, gives
+    return None
+
+
+def answer_type_match(question: str, sentence: str) -> float:
+    """1.0 when the sentence holds the kind of answer the question expects (or it expects none)."""
+    expected = expected_answer_type(question)
+    return 1.0 if expected is None or expected[1].search(fold(sentence)) else 0.0
 
 
 @dataclass(frozen=True)
@@ -37,8 +90,8 @@ class Candidate:
 class Calibration:
     """Logistic model of "this answer is right", fitted on the dev split by `python -m evals calibrate`."""
 
-    weights: tuple[float, ...] = (12.0, 8.0, 2.0, 1.0)
-    bias: float = -11.0
+    weights: tuple[float, ...] = (12.0, 8.0, 1.0, 1.0, 1.5, -1.5)
+    bias: float = -12.0
     threshold: float = 0.5
     fitted_on: dict = field(default_factory=dict)
 
@@ -52,9 +105,7 @@ class Calibration:
         except (FileNotFoundError, OSError):
             return cls()
         data = json.loads(text)
-        return cls(
-            tuple(data["weights"]), float(data["bias"]), float(data["threshold"]), data.get("fitted_on", {})
-        )
+        return cls(tuple(data["weights"]), float(data["bias"]), float(data["threshold"]), data.get("fitted_on", {}))
 
     def confidence(self, features: np.ndarray) -> float:
         z = float(np.dot(self.weights, features) + self.bias)
@@ -71,6 +122,16 @@ def _coverage(terms: list[str], idf: dict[str, float], text: str) -> float:
     return sum(idf.get(t, 0.0) for t in present) / total if total else 0.0
 
 
+def _missing_key_term(terms: list[str], idf: dict[str, float], text: str) -> float:
+    """Rarity (relative IDF) of the rarest query term that the passage lacks; 0 when none is missing."""
+    if not terms:
+        return 0.0
+    present = {t.term for t in tokens(text)}
+    top = max(idf.values(), default=1.0)
+    missing = [idf.get(t, top) for t in set(terms) if t not in present]
+    return max(missing, default=0.0) / top
+
+
 def extract(
     engine: SearchEngine, plan: QueryPlan, hits: list[Hit], sentence_sims: np.ndarray | None
 ) -> Candidate | None:
@@ -85,7 +146,12 @@ def extract(
         for s in flat[offsets[hit.chunk_index] : offsets[hit.chunk_index + 1]]:
             doc, start, end = bundle.sentences[s]
             text = bundle.documents[doc].text[start:end]
-            score = sentence_sims[s] + 0.3 * _coverage(plan.terms, idf, text) - 0.02 * (hit.rank - 1)
+            score = (
+                sentence_sims[s]
+                + 0.3 * _coverage(plan.terms, idf, text)
+                - 0.02 * (hit.rank - 1)
+                + 0.05 * answer_type_match(plan.text, text)
+            )
             if best is None or score > best[0]:
                 best = (score, int(s), hit.chunk_index)
     if best is None:

@@ -194,9 +194,7 @@ class SearchEngine:
             hits.append(Hit(rank, float(fused[idx]), chunk.text, self.citation(int(idx)), spans, int(idx)))
         return hits
 
-    def search(
-        self, query: str, k: int = 10, filters: Filters | None = None, mode: Mode = "hybrid"
-    ) -> SearchResult:
+    def search(self, query: str, k: int = 10, filters: Filters | None = None, mode: Mode = "hybrid") -> SearchResult:
         """Top `k` passages for `query`."""
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}")
@@ -213,9 +211,7 @@ class SearchEngine:
             corrections=plan.corrections,
         )
 
-    def ask(
-        self, question: str, k: int = 5, filters: Filters | None = None, mode: Mode = "hybrid"
-    ) -> SearchResult:
+    def ask(self, question: str, k: int = 5, filters: Filters | None = None, mode: Mode = "hybrid") -> SearchResult:
         """Top passages plus the extractive answer, or no answer when confidence is too low."""
         started = time.perf_counter()
         plan = self.query_analyzer.plan(question)
@@ -244,9 +240,7 @@ class SearchEngine:
 
     def chunk_header(self, chunk_index: int) -> str:
         chunk = self.bundle.chunks[chunk_index]
-        return passage_header(
-            self.bundle.documents[self._doc_of_chunk[chunk_index]].meta.organisation, chunk.section
-        )
+        return passage_header(self.bundle.documents[self._doc_of_chunk[chunk_index]].meta.organisation, chunk.section)
 
 
 def _sentences_per_chunk(bundle: Bundle) -> tuple[np.ndarray, np.ndarray]:

@@ -72,6 +72,8 @@ CHATTER = frozenset(
         "doit",
         "sais",
         "sait",
+        "combien",
+        "comment",
     ]
 )
 
@@ -133,8 +135,10 @@ class QueryAnalyzer:
         expansions = self._lexicon.expand(terms)
         places = self._gazetteer.find(text) if self._gazetteer else []
         territories = frozenset(t for p in places for t in p.territories())
-        # The embedding model reads the request better without the caller's small talk.
+        # The embedding model reads the request better without the caller's small talk, and with
+        # the administrative names of what the caller describes in everyday words.
         dense_text = " ".join(w for w in words(text) if fold(w) not in CHATTER) or text
-        return QueryPlan(
-            text, terms, expansions, corrections, territories, [p.name for p in places], dense_text
-        )
+        bridge = self._lexicon.phrases(terms)
+        if bridge:
+            dense_text = f"{dense_text} ; {' ; '.join(bridge)}"
+        return QueryPlan(text, terms, expansions, corrections, territories, [p.name for p in places], dense_text)

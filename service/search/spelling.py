@@ -33,7 +33,8 @@ class SpellingCorrector:
             if variant in self._counts:  # a letter missing
                 candidates.add(variant)
             candidates.update(self._by_delete.get(variant, ()))  # a letter wrong or swapped-adjacent
-        candidates = {c for c in candidates if _within_one_edit(word, c)}
+        # Typos rarely hit the first letter; requiring it avoids "phone" -> "rhone".
+        candidates = {c for c in candidates if c[0] == word[0] and _within_one_edit(word, c)}
         if not candidates:
             return None
         return max(candidates, key=lambda c: (self._counts[c], c))
@@ -49,10 +50,7 @@ def _within_one_edit(a: str, b: str) -> bool:
         if len(diffs) == 1:
             return True
         return (
-            len(diffs) == 2
-            and diffs[1] == diffs[0] + 1
-            and a[diffs[0]] == b[diffs[1]]
-            and a[diffs[1]] == b[diffs[0]]
+            len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]]
         )
     short, long_ = (a, b) if len(a) < len(b) else (b, a)
     return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))

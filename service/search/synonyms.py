@@ -6,16 +6,26 @@ defined in the corpus itself (stored in the bundle by the indexer).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from indexer.analyzer import analyze
 
+PHRASES_PER_MATCH = 2
+
+
+@dataclass
+class _Entry:
+    terms: list[str]  # analysed expansion terms
+    phrases: list[str]  # the expansions as written, most representative first
+
 
 class SynonymLexicon:
-    """Maps analysed phrases (tuples of terms) to analysed expansion terms."""
+    """Maps analysed phrases (tuples of terms) to expansions."""
 
-    def __init__(self, entries: dict[tuple[str, ...], list[str]]) -> None:
+    def __init__(self, entries: dict[tuple[str, ...], _Entry]) -> None:
         self._entries = entries
         self._max_len = max((len(k) for k in entries), default=0)
 
@@ -23,17 +33,20 @@ class SynonymLexicon:
         return len(self._entries)
 
     @classmethod
-    def from_pairs(cls, pairs: list[tuple[str, str]]) -> SynonymLexicon:
-        """Build from (expression, expansion) pairs in plain French."""
-        entries: dict[tuple[str, ...], list[str]] = {}
-        for left, right in pairs:
+    def from_pairs(cls, pairs: list[tuple[str, list[str]]]) -> SynonymLexicon:
+        """Build from (expression, [expansion phrases]) pairs in plain French."""
+        entries: dict[tuple[str, ...], _Entry] = {}
+        for left, phrases in pairs:
             key = tuple(analyze(left))
             if not key:
                 continue
-            terms = entries.setdefault(key, [])
-            for term in analyze(right):
-                if term not in terms and term not in key:
-                    terms.append(term)
+            entry = entries.setdefault(key, _Entry([], []))
+            for phrase in phrases:
+                if phrase not in entry.phrases:
+                    entry.phrases.append(phrase)
+                for term in analyze(phrase):
+                    if term not in entry.terms and term not in key:
+                        entry.terms.append(term)
         return cls(entries)
 
     @classmethod
@@ -43,32 +56,44 @@ class SynonymLexicon:
             text = resources.files("service.search").joinpath("data/synonyms.tsv").read_text(encoding="utf-8")
         else:
             text = path.read_text(encoding="utf-8")
-        pairs: list[tuple[str, str]] = []
+        pairs: list[tuple[str, list[str]]] = []
         for line in text.splitlines():
             if not line.strip() or line.lstrip().startswith("#") or "\t" not in line:
                 continue
             left, right = line.split("\t", 1)
-            pairs.append((left.strip(), right.replace("|", " ")))
+            pairs.append((left.strip(), [p.strip() for p in right.split("|") if p.strip()]))
         for acronym, expansion in (acronyms or {}).items():
-            pairs.append((acronym, expansion))
-            pairs.append((expansion, acronym))
+            pairs.append((acronym, [expansion]))
+            pairs.append((expansion, [acronym]))
         return cls.from_pairs(pairs)
 
-    def expand(self, terms: list[str]) -> list[str]:
-        """Expansion terms for every known phrase inside `terms` (longest phrases first)."""
-        out: list[str] = []
-        seen = set(terms)
+    def _matches(self, terms: list[str]) -> Iterator[_Entry]:
+        """Entries whose phrase occurs in `terms`, scanning left to right, longest phrase first."""
         i = 0
         while i < len(terms):
             matched = 0
             for size in range(min(self._max_len, len(terms) - i), 0, -1):
-                expansion = self._entries.get(tuple(terms[i : i + size]))
-                if expansion is not None:
-                    for term in expansion:
-                        if term not in seen:
-                            seen.add(term)
-                            out.append(term)
+                entry = self._entries.get(tuple(terms[i : i + size]))
+                if entry is not None:
+                    yield entry
                     matched = size
                     break
             i += max(matched, 1)
+
+    def expand(self, terms: list[str]) -> list[str]:
+        """Analysed expansion terms for every known phrase inside `terms`, without repeats."""
+        out: list[str] = []
+        seen = set(terms)
+        for entry in self._matches(terms):
+            for term in entry.terms:
+                if term not in seen:
+                    seen.add(term)
+                    out.append(term)
+        return out
+
+    def phrases(self, terms: list[str]) -> list[str]:
+        """The first expansion phrases, as written, of every known phrase inside `terms`."""
+        out: list[str] = []
+        for entry in self._matches(terms):
+            out.extend(p for p in entry.phrases[:PHRASES_PER_MATCH] if p not in out)
         return out
