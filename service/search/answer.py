@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 from dataclasses import dataclass, field
@@ -18,6 +19,8 @@ from service.search.models import Answer, Hit
 if TYPE_CHECKING:
     from service.search.engine import SearchEngine
     from service.search.query import QueryPlan
+
+log = logging.getLogger(__name__)
 
 ANSWER_PASSAGES = 3
 MIN_ANSWER_CHARS = 80
@@ -105,6 +108,9 @@ class Calibration:
         except (FileNotFoundError, OSError):
             return cls()
         data = json.loads(text)
+        if tuple(data.get("features", ())) != FEATURES or len(data.get("weights", ())) != len(FEATURES):
+            log.warning("calibration file is for other features; using the defaults (run python -m evals calibrate)")
+            return cls()
         return cls(tuple(data["weights"]), float(data["bias"]), float(data["threshold"]), data.get("fitted_on", {}))
 
     def confidence(self, features: np.ndarray) -> float:
@@ -171,6 +177,8 @@ def extract(
             sentence_sims[s] - float(np.median(top)),
             _coverage(plan.terms, idf, text[start:end]),
             _coverage(plan.terms, idf, hits[0].text),
+            answer_type_match(plan.text, text[start:end]),
+            _missing_key_term(plan.terms, idf, hits[0].text),
         ]
     )
     return Candidate(chunk_index, start, end, features)
