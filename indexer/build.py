@@ -18,7 +18,7 @@ import numpy as np
 from indexer import __version__, analyzer
 from indexer.acronyms import extract_acronyms
 from indexer.bundle import FORMAT_VERSION, DocumentRecord, current_manifest, write_bundle
-from indexer.chunking import Chunk, ChunkingParams, chunk_text
+from indexer.chunking import Chunk, ChunkingParams, chunk_text, section_starts
 from indexer.corpus import discover, infer_meta
 from indexer.dense import DenseIndex
 from indexer.embedders import Embedder, EmbeddingKind
@@ -89,7 +89,8 @@ def load_corpus(corpus_dir: Path) -> tuple[list[DocumentRecord], list[tuple[str,
             continue
         meta = entry.meta or infer_meta(entry.doc_id, loaded.text, loaded.title_hint)
         content_hash = hashlib.sha256(loaded.text.encode()).hexdigest()
-        records.append(DocumentRecord(meta, loaded.text, content_hash, loaded.page_starts))
+        sections = tuple(section_starts(loaded.text))
+        records.append(DocumentRecord(meta, loaded.text, content_hash, loaded.page_starts, sections))
     return records, skipped
 
 

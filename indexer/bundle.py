@@ -42,6 +42,7 @@ class DocumentRecord:
     text: str
     content_hash: str
     page_starts: tuple[int, ...] | None
+    sections: tuple[tuple[int, str], ...] = ()
 
 
 def file_sha256(path: Path) -> str:
@@ -99,6 +100,7 @@ def write_bundle(
                 **doc.meta.to_dict(),
                 "content_hash": doc.content_hash,
                 "page_starts": list(doc.page_starts) if doc.page_starts else None,
+                "sections": [list(item) for item in doc.sections],
                 "text": doc.text,
             }
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
@@ -214,8 +216,11 @@ def load_bundle(path: Path, verify: bool = True) -> Bundle:
         for line in (root / "documents.jsonl").read_text(encoding="utf-8").splitlines():
             row = json.loads(line)
             text, content_hash, pages = row.pop("text"), row.pop("content_hash"), row.pop("page_starts")
+            sections = tuple((int(start), str(path)) for start, path in row.pop("sections", []))
             row["inferred"] = tuple(row.get("inferred") or ())
-            documents.append(DocumentRecord(DocumentMeta(**row), text, content_hash, tuple(pages) if pages else None))
+            documents.append(
+                DocumentRecord(DocumentMeta(**row), text, content_hash, tuple(pages) if pages else None, sections)
+            )
         doc_index = {d.meta.id: i for i, d in enumerate(documents)}
         chunks, chunk_doc = [], []
         for line in (root / "chunks.jsonl").read_text(encoding="utf-8").splitlines():

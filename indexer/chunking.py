@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
@@ -81,6 +82,17 @@ def _split_long(text: str, start: int, end: int, splitter: RecursiveCharacterTex
         spans.append((start + pos, start + pos + len(piece)))
         cursor = pos + 1
     return spans
+
+
+def section_starts(text: str) -> list[tuple[int, str]]:
+    """(offset, section path) at each heading of `text`, for citing any span precisely."""
+    return [(b.start, SECTION_SEPARATOR.join(b.path)) for b in _blocks(text, find_headings(text))]
+
+
+def section_at(sections: list[tuple[int, str]], offset: int) -> str:
+    """Section path governing `offset`, given `section_starts` of the document."""
+    index = bisect.bisect_right([start for start, _ in sections], offset) - 1
+    return sections[index][1] if index >= 0 else ""
 
 
 def chunk_text(

@@ -57,7 +57,10 @@ class SentenceTransformersEmbedder(Embedder):
         except (OSError, ValueError) as exc:
             raise EmbedderError(f"cannot load sentence-transformers model {model!r}: {exc}") from exc
         self.name = f"sentence-transformers:{model}"
-        self.dimension = int(self._model.get_sentence_embedding_dimension())
+        get_dimension = getattr(self._model, "get_embedding_dimension", None) or (
+            self._model.get_sentence_embedding_dimension
+        )
+        self.dimension = int(get_dimension())
         is_e5 = "e5" in model.lower()
         self._prefixes = {
             "query": query_prefix if query_prefix is not None else ("query: " if is_e5 else ""),

@@ -13,9 +13,11 @@ import numpy as np
 from indexer.analyzer import analyze, tokens
 from indexer.build import passage_header
 from indexer.bundle import Bundle, load_bundle
+from indexer.chunking import section_at
 from indexer.dense import limit_threads
 from indexer.embedders import Embedder, create_embedder
 from indexer.errors import EmbedderError
+from indexer.loaders import page_number
 from service.search import answer as answering
 from service.search.fusion import blend, rrf
 from service.search.gazetteer import Gazetteer
@@ -170,15 +172,17 @@ class SearchEngine:
 
     def citation(self, chunk_index: int, start: int | None = None, end: int | None = None) -> Citation:
         chunk = self.bundle.chunks[chunk_index]
-        meta = self.bundle.documents[self._doc_of_chunk[chunk_index]].meta
+        document = self.bundle.documents[self._doc_of_chunk[chunk_index]]
+        meta = document.meta
+        section = chunk.section if start is None or not document.sections else section_at(document.sections, start)
         return Citation(
             meta.id,
             meta.title,
             meta.organisation,
             meta.year,
             meta.kind,
-            chunk.section,
-            chunk.page,
+            section,
+            chunk.page if start is None else page_number(document.page_starts, start),
             chunk.start if start is None else start,
             chunk.end if end is None else end,
         )

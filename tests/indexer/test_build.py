@@ -30,9 +30,7 @@ def test_bundle_round_trip(tiny_corpus: Path, tmp_path: Path):
     assert bundle.acronyms["SDIS"].lower().startswith("service départemental")
 
 
-def test_unchanged_corpus_embeds_nothing_and_new_document_embeds_only_its_text(
-    tiny_corpus: Path, tmp_path: Path
-):
+def test_unchanged_corpus_embeds_nothing_and_new_document_embeds_only_its_text(tiny_corpus: Path, tmp_path: Path):
     embedder = HashingEmbedder()
     first = build_index(tiny_corpus, tmp_path / "index", embedder)
     assert first.embedded > 0 and first.reused == 0

@@ -12,9 +12,7 @@ def test_unicode_nfc():
 
 
 def test_hyphenation_at_line_end_is_joined():
-    assert (
-        normalize_text("les conseillers dépar-\ntementaux votent") == "les conseillers départementaux votent"
-    )
+    assert normalize_text("les conseillers dépar-\ntementaux votent") == "les conseillers départementaux votent"
     assert normalize_text("Saint-\nÉtienne") == "Saint-\nÉtienne"  # capital after: not a split word
 
 

@@ -23,9 +23,7 @@ def make_pdf(path: Path, pages: list[list[str]]) -> Path:
 
 
 def test_txt_and_md(tmp_path: Path):
-    (tmp_path / "a.txt").write_text(
-        "Le Département de l\u2019Ain\n\n\n\naide les collèges.", encoding="utf-8"
-    )
+    (tmp_path / "a.txt").write_text("Le Département de l\u2019Ain\n\n\n\naide les collèges.", encoding="utf-8")
     doc = load_file(tmp_path / "a.txt")
     assert doc.text == "Le Département de l'Ain\n\naide les collèges."
     assert doc.page_starts is None and doc.page_at(5) is None

@@ -1,0 +1,56 @@
+import numpy as np
+
+from service.search.fusion import blend, minmax, ranks, rrf
+from service.search.spelling import SpellingCorrector
+from service.search.synonyms import SynonymLexicon
+
+
+def test_rrf_rewards_agreement():
+    a = np.array([3.0, 2.0, 1.0, 0.0])
+    b = np.array([0.0, 2.0, 3.0, 1.0])
+    candidates = np.arange(4)
+    fused = rrf([a, b], candidates)
+    assert np.argmax(fused) in (1, 2) and fused[1] > fused[3]
+    assert ranks(a, candidates).tolist() == [1, 2, 3, 4]
+
+
+def test_rrf_weights_and_candidates():
+    a = np.array([1.0, 0.0, 0.5])
+    b = np.array([0.0, 1.0, 0.5])
+    fused = rrf([a, b], np.array([0, 1]), weights=[2.0, 1.0])
+    assert fused[0] > fused[1] and fused[2] == 0.0
+
+
+def test_blend_normalises_scales():
+    lexical = np.array([10.0, 0.0, 5.0])
+    dense = np.array([0.1, 0.9, 0.5])
+    fused = blend([lexical, dense], np.arange(3), [1.0, 1.0])
+    assert np.allclose(fused, [1.0, 1.0, 1.0])
+    assert minmax(np.array([2.0, 2.0]), np.arange(2)).tolist() == [1.0, 1.0]
+
+
+def test_spelling_corrector():
+    speller = SpellingCorrector({"citoyenne": 40, "citoyens": 30, "batiment": 5, "rhone": 50})
+    assert speller.correct("citoyene") == "citoyenne"
+    assert speller.correct("batimnet") == "batiment"
+    assert speller.correct("citoyens") is None  # known word
+    assert speller.correct("phone") is None  # first letter differs
+    assert speller.correct("zzzzzzz") is None
+
+
+def test_lexicon_expands_longest_phrase_and_acronyms():
+    lexicon = SynonymLexicon.from_pairs(
+        [
+            ("pompiers", ["sdis", "incendie et secours"]),
+            ("feuille de route", ["stratégie"]),
+            ("route", ["voirie"]),
+        ]
+    )
+    from indexer.analyzer import analyze
+
+    assert "sdis" in lexicon.expand(analyze("les pompiers"))
+    assert lexicon.expand(analyze("feuille de route")) == analyze("stratégie")
+    assert lexicon.phrases(analyze("appeler les pompiers")) == ["sdis", "incendie et secours"]
+    with_acronyms = SynonymLexicon.load(acronyms={"PMI": "protection maternelle et infantile"})
+    assert "pmi" in with_acronyms.expand(analyze("protection maternelle et infantile"))
+    assert len(with_acronyms) > 200
