@@ -1,0 +1,40 @@
+"""Quality gate: retrieval on the held-out test split must not fall below what was measured.
+
+Measured on 2026-11-23 (evals/report.md, e5-small-q4): hybrid hit@5 0.879, MRR@10 0.738,
+lexical hit@5 0.776, dense hit@5 0.690, answer rate 0.983, abstention recall 0.333. The floors
+below are those figures minus a small margin (about one question of the split).
+"""
+
+from pathlib import Path
+
+import pytest
+
+from evals.backends import InProcessBackend
+from evals.cli import evaluate
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def results(corpus_index: Path) -> dict:
+    metrics, _ = evaluate(InProcessBackend(corpus_index), "test", ("lexical", "dense", "hybrid"))
+    return {mode: data["overall"] for mode, data in metrics.items()}
+
+
+def test_hybrid_ranking_holds(results: dict):
+    hybrid = results["hybrid"]
+    assert hybrid["hit@5"] >= 0.85
+    assert hybrid["mrr@10"] >= 0.70
+    assert hybrid["hit@10"] >= 0.88
+
+
+def test_hybrid_beats_each_retriever_alone(results: dict):
+    for mode in ("lexical", "dense"):
+        assert results["hybrid"]["hit@5"] > results[mode]["hit@5"]
+        assert results["hybrid"]["mrr@10"] > results[mode]["mrr@10"]
+
+
+def test_answers_and_abstention_hold(results: dict):
+    hybrid = results["hybrid"]
+    assert hybrid["answer_rate"] >= 0.93
+    assert hybrid["abstention_recall"] >= 0.22
