@@ -32,7 +32,7 @@ def fit_logistic(
     return raw_w, float(b - np.dot(raw_w, mean))
 
 
-def calibrate(runs: list[QuestionRun], min_answer_rate: float = 0.95) -> dict:
+def calibrate(runs: list[QuestionRun], embedder: str, min_answer_rate: float = 0.95) -> dict:
     """Positive = answerable question; negative = unanswerable one.
 
     The threshold is the highest one that still answers `min_answer_rate` of the answerable
@@ -54,6 +54,7 @@ def calibrate(runs: list[QuestionRun], min_answer_rate: float = 0.95) -> dict:
     threshold = float(scores[index]) - 1e-6 if len(scores) else 0.5
     abstain = conf < threshold
     return {
+        "embedder": embedder,
         "features": list(FEATURES),
         "weights": [round(float(v), 6) for v in weights],
         "bias": round(bias, 6),

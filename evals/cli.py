@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "calibrate":
         backend = InProcessBackend(args.index)
         _, runs = evaluate(backend, "dev", ("hybrid",))
-        fitted = calibration.calibrate(runs["hybrid"])
+        fitted = calibration.calibrate(runs["hybrid"], backend.engine.embedder.name)
         calibration.save(fitted)
         print(json.dumps(fitted, indent=2))
         return 0

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from indexer.sections import heading_level
+
 _BOUNDARY = re.compile(r"(?<=[.!?…])[\"»)]?\s+(?=[«\"(]?[A-ZÀ-ÝŒ0-9•▶▷-])|\n+")
 _ABBREVIATIONS = ("M.", "Mme.", "MM.", "p.", "n°.", "St.", "cf.", "etc.", "av.", "bd.")
 
@@ -15,6 +17,7 @@ def sentence_spans(
 
     Lines and sentences shorter than `min_chars` (list items, figures) are joined with the next
     one, so that an answer reads as a whole statement; longer runs are cut at `max_chars`.
+    Heading lines are not sentences: they end the current span and are left out.
     """
     end = len(text) if end is None else end
     pieces: list[tuple[int, int]] = []
@@ -35,6 +38,14 @@ def sentence_spans(
         while e > s and text[e - 1].isspace():
             e -= 1
         if e <= s:
+            continue
+        whole_line = (s == 0 or text[s - 1] == "\n") and (e == len(text) or text[e] == "\n")
+        next_end = text.find("\n", e + 1)
+        next_line = text[e + 1 : next_end if next_end >= 0 else len(text)]
+        if whole_line and heading_level(text[s:e], next_line) is not None:
+            if current is not None:
+                spans.append(current)
+            current = None
             continue
         if current is None:
             current = (s, e)

@@ -91,27 +91,48 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Calibration:
-    """Logistic model of "this answer is right", fitted on the dev split by `python -m evals calibrate`."""
+    """Logistic model of "the reports answer this", fitted on the dev split by `python -m evals calibrate`.
 
-    weights: tuple[float, ...] = (12.0, 8.0, 1.0, 1.0, 1.5, -1.5)
-    bias: float = -12.0
+    A fit holds for one embedder (similarities differ across models). Without a fit for the
+    bundle's embedder, the defaults use only embedder-independent features: an answer needs the
+    sentence to hold most of the query's rare terms and the kind of answer asked for.
+    """
+
+    weights: tuple[float, ...] = (0.0, 0.0, 4.0, 2.0, 2.0, -2.0)
+    bias: float = -5.0
     threshold: float = 0.5
+    embedder: str | None = None
     fitted_on: dict = field(default_factory=dict)
 
+    @property
+    def calibrated(self) -> bool:
+        return self.embedder is not None
+
     @classmethod
-    def load(cls, path: Path | None = None) -> Calibration:
+    def load(cls, embedder: str, path: Path | None = None) -> Calibration:
+        """The fit for `embedder` from `path` (default: the packaged file), else the defaults."""
         try:
             if path is None:
                 text = resources.files("service.search").joinpath("data/calibration.json").read_text()
             else:
                 text = path.read_text()
-        except (FileNotFoundError, OSError):
+            data = json.loads(text)
+        except (FileNotFoundError, OSError, ValueError):
+            log.warning("no answer calibration found; using the uncalibrated defaults")
             return cls()
-        data = json.loads(text)
+        if data.get("embedder") != embedder:
+            log.warning(
+                "answer calibration was fitted for %s, not %s; using the uncalibrated defaults",
+                data.get("embedder"),
+                embedder,
+            )
+            return cls()
         if tuple(data.get("features", ())) != FEATURES or len(data.get("weights", ())) != len(FEATURES):
             log.warning("calibration file is for other features; using the defaults (run python -m evals calibrate)")
             return cls()
-        return cls(tuple(data["weights"]), float(data["bias"]), float(data["threshold"]), data.get("fitted_on", {}))
+        return cls(
+            tuple(data["weights"]), float(data["bias"]), float(data["threshold"]), embedder, data.get("fitted_on", {})
+        )
 
     def confidence(self, features: np.ndarray) -> float:
         z = float(np.dot(self.weights, features) + self.bias)
@@ -169,8 +190,10 @@ def extract(
     doc, start, end = (int(v) for v in bundle.sentences[s])
     chunk = bundle.chunks[chunk_index]
     if end - start < MIN_ANSWER_CHARS and s + 1 < len(bundle.sentences):
-        next_doc, _, next_end = bundle.sentences[s + 1]
-        if next_doc == doc and next_end <= chunk.end:
+        next_doc, next_start, next_end = bundle.sentences[s + 1]
+        text = bundle.documents[doc].text
+        # Only a directly following sentence: never read a heading out as part of the answer.
+        if next_doc == doc and next_end <= chunk.end and not text[end:next_start].strip():
             end = int(next_end)
     text = bundle.documents[doc].text
     top = np.sort(sentence_sims)[-50:]

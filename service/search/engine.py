@@ -77,7 +77,7 @@ class SearchEngine:
         self._org = np.array([m.organisation or "" for m in metas], dtype=object)
         self._year = np.array([m.year if m.year is not None else -1 for m in metas])
         self._kind = np.array([m.kind or "" for m in metas], dtype=object)
-        self.calibration = answering.Calibration.load()
+        self.calibration = answering.Calibration.load(embedder.name)
         self.idf = _idf([analyze(f"{self.chunk_header(i)}\n{c.text}") for i, c in enumerate(bundle.chunks)])
 
     @classmethod
