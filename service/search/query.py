@@ -115,7 +115,8 @@ class QueryAnalyzer:
         self._speller = speller
         self._lexicon = lexicon
         self._gazetteer = gazetteer
-        self._known_terms = known_terms
+        # Words the lexicon knows ("gamin", "mamie") are not typos even when the corpus lacks them.
+        self._known_terms = known_terms | lexicon.key_terms
 
     def plan(self, text: str) -> QueryPlan:
         text = clean_query(text)

@@ -32,6 +32,11 @@ class SynonymLexicon:
     def __len__(self) -> int:
         return len(self._entries)
 
+    @property
+    def key_terms(self) -> frozenset[str]:
+        """Every analysed term that starts or belongs to a known expression."""
+        return frozenset(term for key in self._entries for term in key)
+
     @classmethod
     def from_pairs(cls, pairs: list[tuple[str, list[str]]]) -> SynonymLexicon:
         """Build from (expression, [expansion phrases]) pairs in plain French."""
