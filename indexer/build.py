@@ -64,10 +64,24 @@ def passage_header(organisation: str | None, section: str) -> str:
     return " · ".join(part for part in (organisation, section) if part)
 
 
+# Modules whose code shapes a bundle: a change to any of them makes the next build a real one.
+_PIPELINE_MODULES = ("cleaning", "loaders", "sections", "chunking", "sentences", "analyzer", "acronyms", "lexical")
+
+
+@functools.cache
+def pipeline_hash() -> str:
+    """Hash of the indexing code itself, part of the corpus fingerprint."""
+    digest = hashlib.sha256()
+    for name in _PIPELINE_MODULES:
+        digest.update((Path(__file__).parent / f"{name}.py").read_bytes())
+    return digest.hexdigest()
+
+
 def _fingerprint(records: list[DocumentRecord], embedder_name: str, params: ChunkingParams) -> str:
     payload = {
         "format": FORMAT_VERSION,
         "version": __version__,
+        "pipeline": pipeline_hash(),
         "embedder": embedder_name,
         "chunking": params.to_dict(),
         "analyzer": analyzer.ANALYZER_VERSION,

@@ -79,6 +79,8 @@ class SearchEngine:
         self._kind = np.array([m.kind or "" for m in metas], dtype=object)
         self.calibration = answering.Calibration.load(embedder.name)
         self.idf = _idf([analyze(f"{self.chunk_header(i)}\n{c.text}") for i, c in enumerate(bundle.chunks)])
+        # Analysed words of each passage with their spans, for highlights without re-analysis.
+        self._chunk_tokens = [[(t.term, t.start, t.end) for t in tokens(c.text)] for c in bundle.chunks]
 
     @classmethod
     def from_path(
@@ -194,7 +196,7 @@ class SearchEngine:
         hits = []
         for rank, idx in enumerate(order, start=1):
             chunk = self.bundle.chunks[idx]
-            spans = [(t.start, t.end) for t in tokens(chunk.text) if t.term in wanted]
+            spans = [(start, end) for term, start, end in self._chunk_tokens[idx] if term in wanted]
             hits.append(Hit(rank, float(fused[idx]), chunk.text, self.citation(int(idx)), spans, int(idx)))
         return hits
 

@@ -143,3 +143,13 @@ def test_cli_exit_codes(tiny_corpus: Path, tmp_path: Path):
     assert main(["build", str(empty), "--out", str(tmp_path / "j"), "--embedder", "hashing", "-q"]) == 1
     assert main(["build", str(tiny_corpus), "--embedder", "nope", "-q"]) == 1
     assert main(["build", str(tiny_corpus), "--chunk-size", "50", "-q"]) == 2
+
+
+def test_a_change_to_the_indexing_code_triggers_a_rebuild(tiny_corpus: Path, tmp_path: Path, monkeypatch):
+    import indexer.build as build_module
+
+    build_index(tiny_corpus, tmp_path / "index", HashingEmbedder())
+    assert build_index(tiny_corpus, tmp_path / "index", HashingEmbedder()).up_to_date
+    monkeypatch.setattr(build_module, "pipeline_hash", lambda: "changed chunking code")
+    again = build_index(tiny_corpus, tmp_path / "index", HashingEmbedder())
+    assert not again.up_to_date and again.embedded == 0
