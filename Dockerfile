@@ -1,0 +1,41 @@
+# Rapporteur HTTP service.
+#   docker build -t rapporteur .
+#   docker run --rm -p 8000:8000 -e RAPPORTEUR_ADMIN_API_KEY=... rapporteur
+# The index is built from corpus/ at image build time: an image serves exactly the corpus it was
+# built from. Settings are RAPPORTEUR_* environment variables (see service/settings.py).
+ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+
+# -- build stage: install the package into a virtual environment and build the index -------------
+FROM ${PYTHON_IMAGE} AS build
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PYTHONDONTWRITEBYTECODE=1
+WORKDIR /src
+RUN python -m venv /opt/rapporteur
+ENV PATH=/opt/rapporteur/bin:$PATH
+COPY pyproject.toml README.md ./
+COPY indexer/ indexer/
+COPY service/ service/
+COPY evals/ evals/
+RUN pip install .
+COPY corpus/ corpus/
+RUN python -m indexer build corpus --out /index --quiet \
+    && rm -rf /index/cache
+
+# -- runtime stage: the virtual environment, the index, a non-root user ---------------------------
+FROM ${PYTHON_IMAGE}
+ENV PATH=/opt/rapporteur/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    RAPPORTEUR_INDEX_DIR=/srv/rapporteur/index \
+    RAPPORTEUR_HOST=0.0.0.0 \
+    RAPPORTEUR_PORT=8000
+RUN useradd --system --uid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin rapporteur
+COPY --from=build /opt/rapporteur /opt/rapporteur
+COPY --from=build /index /srv/rapporteur/index
+USER rapporteur
+WORKDIR /srv/rapporteur
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/readyz' % os.environ.get('RAPPORTEUR_PORT', '8000'), timeout=4)"]
+CMD ["python", "-m", "service"]

@@ -1,0 +1,483 @@
+"""`python -m evals.bench --index index --corpus corpus --out docs/benchmarks.md`: build and query benchmarks.
+
+Measures, on this machine:
+- index build: cold (temporary directory, empty embedding cache), warm (forced rebuild reusing the
+  cache) and the up-to-date check; passages and sentences embedded per second;
+- in-process latency p50/p99 of `search` per mode (lexical, dense, hybrid) and of `ask`, and the bare
+  query-embedding time, over the dev-split questions;
+- HTTP latency p50/p99 of /v1/search and /v1/ask, sequential and with concurrent clients, throughput
+  and errors, against `python -m service` started on 127.0.0.1.
+
+Queries are the dev-split questions (never the test split). Figures depend on the machine and on
+what else runs on it: the report records both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlencode
+
+import numpy as np
+
+from evals.dataset import load_questions
+
+ROOT = Path(__file__).resolve().parents[1]
+GOAL_EMBED_FACTOR = 2.0
+GOAL_THROUGHPUT = 30.0
+SERVER_START_TIMEOUT_S = 300.0
+
+
+# -- helpers ------------------------------------------------------------------------------------------
+
+
+def summary(ms: list[float]) -> dict[str, float]:
+    """p50, p99 and mean of latencies in milliseconds."""
+    if not ms:
+        return {"n": 0, "p50": float("nan"), "p99": float("nan"), "mean": float("nan")}
+    values = np.asarray(ms, dtype=np.float64)
+    return {
+        "n": len(ms),
+        "p50": float(np.percentile(values, 50)),
+        "p99": float(np.percentile(values, 99)),
+        "mean": float(values.mean()),
+    }
+
+
+def timed(fn: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    fn()
+    return (time.perf_counter() - started) * 1000
+
+
+def machine_info() -> dict[str, object]:
+    """CPU count and model, memory, load, software versions."""
+    cpu_model = platform.processor() or "?"
+    memory_gib = float("nan")
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu_model = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                memory_gib = int(line.split()[1]) / 1024 / 1024
+                break
+    except OSError:
+        pass
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        usable = os.cpu_count() or 0
+    import faiss
+
+    return {
+        "nproc": usable,
+        "cpu_model": cpu_model,
+        "memory_gib": memory_gib,
+        "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None,
+        "python": platform.python_version(),
+        "faiss": getattr(faiss, "__version__", "?"),
+        "platform": platform.platform(),
+    }
+
+
+# -- build ----------------------------------------------------------------------------------------------
+
+
+def _timed_build(corpus: Path, index: Path, env: dict[str, str], *flags: str) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "indexer", "build", str(corpus), "--out", str(index), "--quiet", *flags],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    return time.perf_counter() - started
+
+
+def bench_build(corpus: Path, env: dict[str, str]) -> dict[str, object]:
+    """`python -m indexer build` timed from the shell: cold (empty directory and cache), warm (forced
+    rebuild reusing the embedding cache), then the up-to-date check."""
+    from indexer.bundle import current_manifest
+
+    with tempfile.TemporaryDirectory(prefix="rapporteur-bench-") as tmp:
+        index = Path(tmp) / "index"
+        cold_s = _timed_build(corpus, index, env)
+        cold = current_manifest(index) or {}
+        warm_s = _timed_build(corpus, index, env, "--force")
+        warm = current_manifest(index) or {}
+        check_s = _timed_build(corpus, index, env)
+    counts = cold.get("counts", {})
+    return {
+        "embedder": cold.get("embedder", {}).get("name", "?"),
+        "documents": counts.get("documents", 0),
+        "chunks": counts.get("chunks", 0),
+        "sentences": counts.get("sentences", 0),
+        "cold_s": cold_s,
+        "cold_embedded": counts.get("embedded", 0),
+        "warm_s": warm_s,
+        "warm_embedded": warm.get("counts", {}).get("embedded", 0),
+        "check_s": check_s,
+        "texts_per_s": counts.get("embedded", 0) / cold_s,
+        "chunks_per_s": counts.get("chunks", 0) / cold_s,
+    }
+
+
+# -- in process -----------------------------------------------------------------------------------------
+
+
+def bench_in_process(index: Path, questions: list[str], rounds: int) -> dict[str, object]:
+    """Latency of the bare query embedding, `search` per mode and `ask`."""
+    from service.search.engine import SearchEngine
+
+    started = time.perf_counter()
+    engine = SearchEngine.from_path(index)
+    load_s = time.perf_counter() - started
+    for q in questions[:5]:  # warm-up
+        engine.ask(q, k=5)
+    runs: dict[str, list[float]] = {
+        "embedding": [],
+        "embedding_raw": [],
+        "lexical": [],
+        "dense": [],
+        "hybrid": [],
+        "ask": [],
+    }
+    dense_texts = {q: engine.query_analyzer.plan(q).dense_text for q in questions}
+    for _ in range(rounds):
+        for q in questions:
+            runs["embedding"].append(timed(lambda q=q: engine.embedder.embed_query(dense_texts[q])))
+            runs["embedding_raw"].append(timed(lambda q=q: engine.embedder.embed_query(q)))
+            for mode in ("lexical", "dense", "hybrid"):
+                runs[mode].append(timed(lambda q=q, mode=mode: engine.search(q, k=10, mode=mode)))
+            runs["ask"].append(timed(lambda q=q: engine.ask(q, k=5)))
+    bundle = engine.bundle
+    return {
+        "load_s": load_s,
+        "build_id": bundle.build_id,
+        "embedder": bundle.manifest["embedder"]["name"],
+        "documents": len(bundle.documents),
+        "chunks": len(bundle.chunks),
+        "sentences": len(bundle.sentences),
+        "latency": {name: summary(ms) for name, ms in runs.items()},
+    }
+
+
+# -- over HTTP ------------------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    """`python -m service` in a subprocess on 127.0.0.1."""
+
+    port: int
+    process: subprocess.Popen
+    log: Path
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+
+
+def start_server(index: Path, log: Path) -> Server:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAPPORTEUR_")}
+    env["PYTHONUNBUFFERED"] = "1"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "service", "--index", str(index), "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    server = Server(port, process, log)
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the service exited: {log.read_text(errors='replace')[-2000:]}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/readyz")
+            if conn.getresponse().status == 200:
+                conn.close()
+                return server
+            conn.close()
+        except OSError:
+            pass
+        time.sleep(0.2)
+    server.stop()
+    raise RuntimeError("the service was not ready in time")
+
+
+@dataclass
+class Calls:
+    """Latencies and failures of one client."""
+
+    ms: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def _request(conn: http.client.HTTPConnection, endpoint: str, question: str) -> tuple[int, bytes]:
+    if endpoint == "search":
+        conn.request("GET", "/v1/search?" + urlencode({"q": question, "k": 10}))
+    else:
+        body = json.dumps({"question": question, "k": 5}).encode()
+        conn.request("POST", "/v1/ask", body=body, headers={"Content-Type": "application/json"})
+    response = conn.getresponse()
+    return response.status, response.read()
+
+
+def _client(port: int, endpoint: str, questions: list[str], calls: Calls) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        for q in questions:
+            started = time.perf_counter()
+            try:
+                status, _ = _request(conn, endpoint, q)
+            except (OSError, http.client.HTTPException) as exc:
+                calls.errors.append(repr(exc))
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                continue
+            calls.ms.append((time.perf_counter() - started) * 1000)
+            if status != 200:
+                calls.errors.append(f"HTTP {status}")
+    finally:
+        conn.close()
+
+
+def bench_http(port: int, endpoint: str, questions: list[str], clients: int, rounds: int) -> dict[str, object]:
+    """`clients` keep-alive connections, each sending every question `rounds` times (rotated order)."""
+    per_client = [
+        [q for _ in range(rounds) for q in questions[i % len(questions) :] + questions[: i % len(questions)]]
+        for i in range(clients)
+    ]
+    calls = [Calls() for _ in range(clients)]
+    threads = [threading.Thread(target=_client, args=(port, endpoint, per_client[i], calls[i])) for i in range(clients)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - started
+    ms = [m for c in calls for m in c.ms]
+    errors = [e for c in calls for e in c.errors]
+    return {
+        "clients": clients,
+        "requests": sum(len(q) for q in per_client),
+        "wall_s": wall,
+        "throughput": len(ms) / wall if wall else float("nan"),
+        "errors": len(errors),
+        "error_samples": errors[:3],
+        "latency": summary(ms),
+    }
+
+
+# -- report ---------------------------------------------------------------------------------------------
+
+
+def _ms(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def render(results: dict) -> str:
+    m = results["machine"]
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured by `make bench` (`python -m evals.bench`) on {results['date']}.",
+        "",
+        "## Machine",
+        "",
+        f"- CPUs usable: {m['nproc']} ({m['cpu_model']})",
+        f"- memory: {m['memory_gib']:.1f} GiB",
+        f"- load average at start / end: {results['load_start']} / {results['load_end']}"
+        " (other work on the machine inflates the figures)",
+        f"- Python {m['python']}, FAISS {m['faiss']}, {m['platform']}",
+        "",
+    ]
+    build = results.get("build")
+    if build:
+        lines += [
+            "## Index build",
+            "",
+            "`python -m indexer build` timed from the shell (process start and model load included).",
+            "",
+            f"Corpus: {build['documents']} documents, {build['chunks']} passages, {build['sentences']} sentences;"
+            f" embedder `{build['embedder']}`.",
+            "",
+            "| build | time | texts embedded |",
+            "| --- | ---: | ---: |",
+            f"| cold (empty directory and cache) | {build['cold_s']:.1f} s | {build['cold_embedded']} |",
+            f"| warm (forced rebuild, cache reused) | {build['warm_s']:.1f} s | {build['warm_embedded']} |",
+            f"| up-to-date check | {build['check_s']:.2f} s | 0 |",
+            "",
+            f"Cold build: {build['texts_per_s']:.1f} texts (passages and sentences) embedded per second,"
+            f" {build['chunks_per_s']:.1f} passages indexed per second overall.",
+            "",
+        ]
+    proc = results["in_process"]
+    lat = proc["latency"]
+    lines += [
+        "## Query latency in process",
+        "",
+        f"Index `{proc['build_id']}` ({proc['documents']} documents, {proc['chunks']} passages,"
+        f" {proc['sentences']} sentences, embedder `{proc['embedder']}`), loaded in {proc['load_s']:.1f} s."
+        f" {results['questions']} dev-split questions × {results['rounds']} round(s);"
+        " `search` with k=10, `ask` with k=5.",
+        "",
+        "| operation | p50 (ms) | p99 (ms) | mean (ms) | n |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    names = {
+        "embedding": "query embedding alone (the text the engine embeds)",
+        "embedding_raw": "query embedding alone (the raw question)",
+        "lexical": "search, lexical",
+        "dense": "search, dense",
+        "hybrid": "search, hybrid",
+        "ask": "ask (hybrid + answer)",
+    }
+    for key, label in names.items():
+        s = lat[key]
+        lines.append(f"| {label} | {_ms(s['p50'])} | {_ms(s['p99'])} | {_ms(s['mean'])} | {s['n']} |")
+    lines += ["", "## HTTP latency and throughput", ""]
+    lines += [
+        f"`python -m service` on 127.0.0.1 (default settings: {results['omp_threads']} OpenMP thread(s) per search,"
+        " 2 searches at once), keep-alive connections from"
+        f" {results['client']}. In-process figures above use the same thread settings.",
+        "",
+        "| endpoint | clients | p50 (ms) | p99 (ms) | throughput (req/s) | requests | errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for run in results["http"]:
+        s = run["latency"]
+        lines.append(
+            f"| {run['endpoint']} | {run['clients']} | {_ms(s['p50'])} | {_ms(s['p99'])} |"
+            f" {run['throughput']:.1f} | {run['requests']} | {run['errors']} |"
+        )
+    goals = results["goals"]
+    lines += [
+        "",
+        "## Goals (2 cores)",
+        "",
+        "| goal | measured | met |",
+        "| --- | --- | --- |",
+    ]
+    for goal in goals:
+        lines.append(f"| {goal['goal']} | {goal['measured']} | {'yes' if goal['met'] else 'no'} |")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def goals(results: dict) -> list[dict[str, object]]:
+    embed_p50 = results["in_process"]["latency"]["embedding"]["p50"]
+    raw_p50 = results["in_process"]["latency"]["embedding_raw"]["p50"]
+    by = {(r["endpoint"], r["clients"]): r for r in results["http"]}
+    search_seq = by[("/v1/search", 1)]["latency"]["p50"]
+    concurrent = [r for r in results["http"] if r["clients"] > 1]
+    errors = sum(r["errors"] for r in results["http"])
+    out = [
+        {
+            "goal": f"/v1/search p50 ≤ {GOAL_EMBED_FACTOR:g} × query embedding p50",
+            "measured": f"{search_seq:.1f} ms vs {GOAL_EMBED_FACTOR:g} × {embed_p50:.1f} ms"
+            f" (raw question: {GOAL_EMBED_FACTOR:g} × {raw_p50:.1f} ms)",
+            "met": search_seq <= GOAL_EMBED_FACTOR * embed_p50,
+        }
+    ]
+    for run in concurrent:
+        out.append(
+            {
+                "goal": f"{run['endpoint']} ≥ {GOAL_THROUGHPUT:g} req/s with {run['clients']} clients",
+                "measured": f"{run['throughput']:.1f} req/s",
+                "met": run["throughput"] >= GOAL_THROUGHPUT,
+            }
+        )
+    out.append({"goal": "zero errors", "measured": f"{errors} error(s)", "met": errors == 0})
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m evals.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--index", type=Path, default=Path("index"))
+    parser.add_argument("--corpus", type=Path, default=Path("corpus"))
+    parser.add_argument("--out", type=Path, default=Path("docs/benchmarks.md"))
+    parser.add_argument("--rounds", type=int, default=2, help="passes over the dev questions (default 2)")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients (default 8)")
+    parser.add_argument("--skip-build", action="store_true", help="do not time the index build")
+    parser.add_argument("--json", type=Path, help="also write the raw figures as JSON")
+    args = parser.parse_args(argv)
+
+    # Build as `make index` does (the machine's default threads); query as `python -m service` does.
+    build_env = dict(os.environ)
+    from service.settings import Settings
+
+    omp_threads = Settings.model_fields["omp_threads"].default
+    if omp_threads is not None:
+        os.environ["OMP_NUM_THREADS"] = str(omp_threads)
+
+    questions = [q.question for q in load_questions(split="dev")]
+    results: dict = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine_info(),
+        "questions": len(questions),
+        "rounds": args.rounds,
+        "client": "Python's http.client, one connection per client thread",
+    }
+    results["load_start"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    results["omp_threads"] = omp_threads
+    if not args.skip_build:
+        print("timing the index build (cold, warm, check)…", file=sys.stderr)
+        results["build"] = bench_build(args.corpus, build_env)
+    print("timing queries in process…", file=sys.stderr)
+    results["in_process"] = bench_in_process(args.index, questions, args.rounds)
+    print("timing queries over HTTP…", file=sys.stderr)
+    with tempfile.TemporaryDirectory(prefix="rapporteur-bench-") as tmp:
+        server = start_server(args.index, Path(tmp) / "server.log")
+        try:
+            for endpoint in ("search", "ask"):  # warm-up
+                bench_http(server.port, endpoint, questions[:5], 1, 1)
+            results["http"] = []
+            for endpoint in ("search", "ask"):
+                for clients in (1, args.clients):
+                    run = bench_http(server.port, endpoint, questions, clients, args.rounds)
+                    results["http"].append({"endpoint": f"/v1/{endpoint}", **run})
+        finally:
+            server.stop()
+    results["load_end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    results["goals"] = goals(results)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(render(results), encoding="utf-8")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
+    print(render(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

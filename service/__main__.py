@@ -1,0 +1,74 @@
+"""`python -m service [--index index/] [--host 127.0.0.1] [--port 8000]`: serve the API with uvicorn.
+
+Flags override `RAPPORTEUR_*` environment variables, which override the defaults of `Settings`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from service.settings import Settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m service", description=__doc__)
+    parser.add_argument("--index", type=Path, dest="index_dir", help="index directory (default: index/)")
+    parser.add_argument("--host", help="listen address (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="listen port (default: 8000)")
+    parser.add_argument("--log-level", choices=("DEBUG", "INFO", "WARNING", "ERROR"), type=str.upper)
+    return parser
+
+
+def settings_from_args(argv: list[str] | None = None) -> Settings:
+    """Settings from the environment, overridden by the flags given."""
+    args = _parser().parse_args(argv)
+    overrides = {k: v for k, v in vars(args).items() if v is not None}
+    return Settings(**overrides)
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        settings = settings_from_args(argv)
+    except ValidationError as exc:
+        print(f"error: invalid settings:\n{exc}", file=sys.stderr)
+        return 2
+
+    if settings.omp_threads is not None:
+        # Read by OpenMP when the embedder and FAISS libraries load, so set before importing them.
+        os.environ["OMP_NUM_THREADS"] = str(settings.omp_threads)
+
+    import uvicorn
+
+    from service.api.logging import configure_logging
+    from service.app import create_app
+
+    configure_logging(settings.log_level)
+    logging.getLogger(__name__).info(
+        "starting on %s:%d with index %s",
+        settings.host,
+        settings.port,
+        settings.index_dir,
+        extra={"event": "start", "cors_origins": settings.cors_origins, "admin": settings.admin_enabled},
+    )
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+        proxy_headers=settings.forwarded_allow_ips is not None,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        timeout_graceful_shutdown=10,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""Typed dependencies of the routers: settings, the index snapshot, the engine runner, admin auth."""
+
+from __future__ import annotations
+
+import hmac
+import threading
+import time
+from collections.abc import Callable
+from typing import Annotated, TypeVar
+
+import anyio
+import anyio.to_thread
+from fastapi import Depends, HTTPException, Query, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from service.api.metrics import Metrics
+from service.api.schemas import FilterText, Year
+from service.reload import IndexHolder, LoadedIndex
+from service.search.models import Filters
+from service.settings import Settings
+
+T = TypeVar("T")
+
+NOT_READY = "Le service démarre : l'index de recherche n'est pas encore chargé. Réessayez dans quelques secondes."
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_holder(request: Request) -> IndexHolder:
+    return request.app.state.holder
+
+
+def get_metrics(request: Request) -> Metrics:
+    return request.app.state.metrics
+
+
+def get_index(request: Request) -> LoadedIndex:
+    """The index snapshot taken when the request arrived (the whole request uses this one)."""
+    index = getattr(request.state, "index", None)
+    if index is None:
+        raise HTTPException(503, NOT_READY, headers={"Retry-After": "5"})
+    return index
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+HolderDep = Annotated[IndexHolder, Depends(get_holder)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+IndexDep = Annotated[LoadedIndex, Depends(get_index)]
+
+
+class EngineRunner:
+    """Runs blocking engine work in the worker pool, within the request's deadline.
+
+    Past the deadline the request gets 503 when the work had not started yet (the service is
+    overloaded) and 504 when it had (the search itself is too slow); the worker thread is left to
+    finish on its own, work that had not started is skipped.
+    """
+
+    def __init__(self, limiter: anyio.CapacityLimiter, deadline: float) -> None:
+        self.limiter = limiter
+        self.deadline = deadline
+
+    async def __call__(self, fn: Callable[..., T], *args: object) -> T:
+        started = threading.Event()
+        abandoned = threading.Event()
+
+        def work() -> T | None:
+            if abandoned.is_set():
+                return None
+            started.set()
+            return fn(*args)
+
+        remaining = self.deadline - time.monotonic()
+        try:
+            with anyio.fail_after(max(remaining, 0.0)):
+                result = await anyio.to_thread.run_sync(work, abandon_on_cancel=True, limiter=self.limiter)
+        except TimeoutError:
+            abandoned.set()
+            if started.is_set():
+                raise HTTPException(
+                    504, "La recherche a dépassé le délai imparti ; reformulez ou réessayez plus tard."
+                ) from None
+            raise HTTPException(
+                503, "Le service est surchargé ; réessayez dans quelques secondes.", headers={"Retry-After": "2"}
+            ) from None
+        return result  # type: ignore[return-value]
+
+
+def get_runner(request: Request) -> EngineRunner:
+    deadline = getattr(request.state, "deadline", None) or (
+        time.monotonic() + request.app.state.settings.request_timeout_s
+    )
+    return EngineRunner(request.app.state.engine_limiter, deadline)
+
+
+RunnerDep = Annotated[EngineRunner, Depends(get_runner)]
+
+
+def get_filters(
+    organisation: Annotated[FilterText, Query(description="Filtre : organisation.")] = None,
+    year: Annotated[Year, Query(description="Filtre : année du document.")] = None,
+    kind: Annotated[FilterText, Query(description="Filtre : type de document.")] = None,
+) -> Filters:
+    return Filters(organisation=organisation, year=year, kind=kind)
+
+
+FiltersDep = Annotated[Filters, Depends(get_filters)]
+
+_api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="Clé d'administration.")
+_bearer = HTTPBearer(auto_error=False, description="Clé d'administration (Authorization: Bearer …).")
+
+
+def require_admin(
+    settings: SettingsDep,
+    api_key: Annotated[str | None, Security(_api_key_header)] = None,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)] = None,
+) -> None:
+    """401 unless the request carries the admin key (X-API-Key or Authorization: Bearer)."""
+    given = api_key or (bearer.credentials if bearer else None)
+    expected = settings.admin_api_key.get_secret_value() if settings.admin_api_key else ""
+    if not expected or not given or not hmac.compare_digest(given.encode(), expected.encode()):
+        raise HTTPException(401, "Clé d'administration absente ou invalide.", headers={"WWW-Authenticate": "Bearer"})
+
+
+AdminDep = Annotated[None, Depends(require_admin)]

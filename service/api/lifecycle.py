@@ -1,0 +1,116 @@
+"""Lifespan of the app: first load in the background, reloads on demand, SIGHUP, CURRENT polling."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from typing import Literal
+
+import anyio
+import anyio.abc
+import anyio.to_thread
+from anyio.streams.memory import MemoryObjectReceiveStream
+from fastapi import FastAPI
+
+from indexer.errors import RapporteurError
+from service.reload import IndexHolder, ReloadOutcome
+
+log = logging.getLogger(__name__)
+
+Reason = Literal["startup", "admin", "sighup", "poll"]
+
+
+async def reload_in_worker(app: FastAPI, reason: Reason, force: bool = False) -> ReloadOutcome:
+    """Run `IndexHolder.reload` in a worker thread; raises RapporteurError when the bundle is refused."""
+    holder: IndexHolder = app.state.holder
+    metrics = app.state.metrics
+    try:
+        outcome = await anyio.to_thread.run_sync(holder.reload, force, abandon_on_cancel=True)
+    except RapporteurError:
+        metrics.reloads.labels("refused").inc()
+        raise
+    metrics.reloads.labels(outcome.status).inc()
+    log.info("reload (%s): %s", reason, outcome.status, extra={"event": "reload", "reason": reason, **vars(outcome)})
+    return outcome
+
+
+async def _reload_quietly(app: FastAPI, reason: Reason) -> None:
+    """A reload nobody waits for: a refused bundle is logged (by the holder), not raised."""
+    with suppress(RapporteurError):
+        await reload_in_worker(app, reason)
+
+
+async def _poll(app: FastAPI, every_s: float) -> None:
+    """Reload when CURRENT names another bundle than the one in service (once per failed bundle)."""
+    holder: IndexHolder = app.state.holder
+    failed: str | None = None
+    while True:
+        await anyio.sleep(every_s)
+        pending = await anyio.to_thread.run_sync(holder.pending_build_id)
+        current = holder.current.build_id if holder.current else None
+        if pending is None or pending in (current, failed):
+            continue
+        try:
+            await reload_in_worker(app, "poll")
+            failed = None
+        except RapporteurError:
+            failed = pending
+
+
+async def _reload_on_signal(app: FastAPI, signals: MemoryObjectReceiveStream[None]) -> None:
+    async with signals:
+        async for _ in signals:
+            await _reload_quietly(app, "sighup")
+
+
+def _install_sighup(app: FastAPI, tg: anyio.abc.TaskGroup) -> bool:
+    """Reload on SIGHUP; only possible from the main thread (uvicorn), not under a test client.
+
+    The handler only posts to a one-slot stream (signals arriving during a reload coalesce); a task
+    of the lifespan's task group does the reloads.
+    """
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGHUP"):
+        return False
+    send, receive = anyio.create_memory_object_stream[None](1)
+
+    def on_sighup() -> None:
+        with suppress(anyio.WouldBlock, anyio.BrokenResourceError, anyio.ClosedResourceError):
+            send.send_nowait(None)
+
+    try:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, on_sighup)
+    except (RuntimeError, NotImplementedError, ValueError):
+        return False
+    tg.start_soon(_reload_on_signal, app, receive)
+    return True
+
+
+def _remove_sighup() -> None:
+    with suppress(RuntimeError, NotImplementedError, ValueError):
+        asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start serving at once (/healthz answers) and load the index in the background; /readyz turns
+    200 when it is loaded and warmed up. With `load_in_background=False`, load first, then serve."""
+    settings = app.state.settings
+    app.state.engine_limiter = anyio.CapacityLimiter(settings.engine_concurrency)
+    if not settings.load_in_background:
+        await _reload_quietly(app, "startup")
+    async with anyio.create_task_group() as tg:
+        if settings.load_in_background:
+            tg.start_soon(_reload_quietly, app, "startup")
+        sighup = settings.handle_sighup and _install_sighup(app, tg)
+        if settings.reload_poll_s > 0:
+            tg.start_soon(_poll, app, settings.reload_poll_s)
+        try:
+            yield
+        finally:
+            if sighup:
+                _remove_sighup()
+            tg.cancel_scope.cancel()

@@ -1,0 +1,1 @@
+"""Thin routers: validate input, call the engine through dependencies, map results to the schema."""

@@ -1,0 +1,275 @@
+"""JSON schema of the API (the contract clients rely on) and the mapping from search-core results."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal
+from urllib.parse import quote
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+from service.search.models import Answer, Citation, Hit, SearchResult
+from service.search.query import MAX_QUERY_CHARS, clean_query
+
+MAX_K = 50
+MAX_FILTER_CHARS = 200
+MIN_YEAR, MAX_YEAR = 1000, 9999
+
+# -- input types -----------------------------------------------------------------------------------
+
+
+def _checked_query(value: str) -> str:
+    text = clean_query(value)
+    if not text:
+        raise ValueError("le texte est vide une fois les espaces et caractères de contrôle retirés")
+    if len(text) > MAX_QUERY_CHARS:
+        raise ValueError(f"le texte dépasse {MAX_QUERY_CHARS} caractères ({len(text)} après nettoyage)")
+    if "\ufffd" in text:
+        raise ValueError("le texte contient des octets qui ne sont pas de l'UTF-8 valide")
+    return text
+
+
+def _blank_to_none(value: object) -> object:
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+def _clean_filter(value: str | None) -> str | None:
+    if value is None:
+        return None
+    text = clean_query(value)
+    if len(text) > MAX_FILTER_CHARS:
+        raise ValueError(f"le filtre dépasse {MAX_FILTER_CHARS} caractères")
+    return text or None
+
+
+QueryText = Annotated[str, AfterValidator(_checked_query)]
+"""Query or question: control characters removed, trimmed, then 1-500 characters."""
+
+FilterText = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(_clean_filter)]
+Year = Annotated[Annotated[int, Field(ge=MIN_YEAR, le=MAX_YEAR)] | None, BeforeValidator(_blank_to_none)]
+SearchMode = Literal["lexical", "dense", "hybrid"]
+
+
+class AskRequest(BaseModel):
+    """Body of POST /v1/ask."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: QueryText = Field(
+        description="La question, 1 à 500 caractères une fois nettoyée.",
+        json_schema_extra={"minLength": 1, "maxLength": MAX_QUERY_CHARS},
+        examples=["Combien de caméras de vidéoprotection la ville compte-t-elle ?"],
+    )
+    k: int = Field(5, ge=1, le=MAX_K, strict=True, description="Nombre de passages renvoyés.")
+    organisation: FilterText = Field(None, description="Filtre : organisation (exacte, sans casse).")
+    year: Annotated[int, Field(ge=MIN_YEAR, le=MAX_YEAR, strict=True)] | None = Field(
+        None, description="Filtre : année du document."
+    )
+    kind: FilterText = Field(None, description="Filtre : type de document.")
+
+
+# -- output types ----------------------------------------------------------------------------------
+
+
+class CitationOut(BaseModel):
+    """Where a passage comes from; `start`/`end` are character offsets in the document text."""
+
+    document_id: str
+    title: str
+    organisation: str | None
+    year: int | None
+    section: str
+    page: int | None
+    start: int
+    end: int
+    url: str = Field(description="Adresse du passage : /v1/documents/{document_id}?start=…&end=…")
+
+
+class HitOut(BaseModel):
+    """One ranked passage; `highlights` are [start, end) spans of `text` matching the query."""
+
+    rank: int
+    score: float
+    text: str
+    highlights: list[tuple[int, int]]
+    citation: CitationOut
+
+
+class AnswerOut(BaseModel):
+    """Extractive answer: the sentence(s) of a report that answer the question."""
+
+    text: str
+    citation: CitationOut
+    confidence: float
+
+
+class SearchResponse(BaseModel):
+    query: str = Field(description="La requête telle qu'elle a été traitée (nettoyée).")
+    took_ms: float
+    results: list[HitOut]
+
+
+class AskResponse(BaseModel):
+    question: str
+    took_ms: float
+    answer: AnswerOut | None = Field(description="null quand les rapports ne répondent pas à la question.")
+    passages: list[HitOut]
+
+
+class DocumentInfo(BaseModel):
+    """Metadata of one document of the index."""
+
+    document_id: str
+    title: str
+    organisation: str | None
+    organisation_type: str | None
+    territory: str | None
+    year: int | None
+    kind: str | None
+    source_url: str | None
+    characters: int
+    chunks: int
+    pages: int | None
+
+
+class FacetValue(BaseModel):
+    value: str | int
+    count: int = Field(description="Nombre de documents.")
+
+
+class Facets(BaseModel):
+    organisation: list[FacetValue]
+    year: list[FacetValue]
+    kind: list[FacetValue]
+
+
+class DocumentList(BaseModel):
+    total: int
+    documents: list[DocumentInfo]
+    facets: Facets
+
+
+class Span(BaseModel):
+    """A span of a document with the text around it."""
+
+    start: int
+    end: int
+    text: str
+    context_before: str
+    context_after: str
+    context_start: int = Field(description="Position du début de `context_before` dans le document.")
+    context_end: int = Field(description="Position de la fin de `context_after` dans le document.")
+    section: str | None
+    page: int | None
+
+
+class DocumentDetail(BaseModel):
+    """A document: metadata, and either its whole text or the span asked for."""
+
+    document: DocumentInfo
+    text: str | None = Field(description="Texte intégral ; null quand une plage start/end est demandée.")
+    span: Span | None
+
+
+class SuggestionOut(BaseModel):
+    text: str
+    kind: Literal["title", "section", "phrase"]
+
+
+class SuggestResponse(BaseModel):
+    query: str
+    suggestions: list[SuggestionOut]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "loading", "unavailable"]
+    build_id: str | None
+    detail: str | None = None
+
+
+class ReloadResponse(BaseModel):
+    status: Literal["reloaded", "unchanged"]
+    build_id: str
+    previous_build_id: str | None
+    took_ms: float
+
+
+class FieldError(BaseModel):
+    location: str = Field(description="Où se trouve l'erreur, par ex. « query.k » ou « body.question ».")
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    """Body of every error: a sentence in French meant for people, and details per field."""
+
+    detail: str
+    errors: list[FieldError] = Field(default_factory=list)
+
+
+# -- mapping ---------------------------------------------------------------------------------------
+
+
+def finite(value: float) -> float:
+    """JSON has no NaN or infinity."""
+    return float(value) if math.isfinite(value) else 0.0
+
+
+def document_url(document_id: str, start: int, end: int, root_path: str = "") -> str:
+    return f"{root_path}/v1/documents/{quote(document_id, safe='')}?start={start}&end={end}"
+
+
+def citation_out(c: Citation, root_path: str = "") -> CitationOut:
+    return CitationOut(
+        document_id=c.document_id,
+        title=c.title,
+        organisation=c.organisation,
+        year=c.year,
+        section=c.section,
+        page=c.page,
+        start=c.start,
+        end=c.end,
+        url=document_url(c.document_id, c.start, c.end, root_path),
+    )
+
+
+def hit_out(hit: Hit, root_path: str = "") -> HitOut:
+    return HitOut(
+        rank=hit.rank,
+        score=round(finite(hit.score), 6),
+        text=hit.text,
+        highlights=[(s, e) for s, e in hit.highlights],
+        citation=citation_out(hit.citation, root_path),
+    )
+
+
+def answer_out(answer: Answer | None, root_path: str = "") -> AnswerOut | None:
+    if answer is None:
+        return None
+    return AnswerOut(
+        text=answer.text,
+        citation=citation_out(answer.citation, root_path),
+        confidence=round(finite(answer.confidence), 4),
+    )
+
+
+def search_response(result: SearchResult, root_path: str = "") -> SearchResponse:
+    return SearchResponse(
+        query=result.query,
+        took_ms=round(result.took_ms, 2),
+        results=[hit_out(h, root_path) for h in result.hits],
+    )
+
+
+def ask_response(result: SearchResult, root_path: str = "") -> AskResponse:
+    return AskResponse(
+        question=result.query,
+        took_ms=round(result.took_ms, 2),
+        answer=answer_out(result.answer, root_path),
+        passages=[hit_out(h, root_path) for h in result.hits],
+    )

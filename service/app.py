@@ -1,0 +1,71 @@
+"""FastAPI app factory: `create_app(settings)`. Nothing heavy happens at import or in the factory;
+the index is loaded in the lifespan, off the event loop."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from indexer import __version__
+from service.api.errors import install_error_handlers
+from service.api.lifecycle import lifespan
+from service.api.metrics import Metrics
+from service.api.middleware import (
+    BodyLimitMiddleware,
+    RateLimitMiddleware,
+    RequestContextMiddleware,
+    ScopedCORSMiddleware,
+    UrlEncodingMiddleware,
+)
+from service.api.routes import admin, documents, ops, search, suggest
+from service.api.routes.web import mount_web
+from service.reload import IndexHolder
+from service.settings import Settings
+
+DESCRIPTION = """Recherche et questions-réponses sur les rapports d'activité des collectivités, avec
+citations. Chaque réponse porte l'identifiant de l'index qui l'a produite dans l'en-tête
+`X-Index-Build`. Les erreurs ont la forme `{"detail": "…", "errors": [{"location", "message"}]}`."""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The service over the index directory of `settings` (read from the environment when omitted)."""
+    settings = settings or Settings()
+    metrics = Metrics()
+    holder = IndexHolder(
+        settings.index_dir, settings.verify_bundle, settings.warmup_query, on_swap=metrics.observe_index
+    )
+    app = FastAPI(
+        title="Rapporteur",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.holder = holder
+    app.state.metrics = metrics
+    install_error_handlers(app)
+    for module in (search, suggest, documents, admin, ops):
+        app.include_router(module.router)
+    mount_web(app)
+
+    # Added innermost first: context > CORS > URL check > rate limit > body cap > app.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, metrics=metrics)
+    app.add_middleware(
+        RateLimitMiddleware,
+        per_minute=settings.rate_limit_per_minute,
+        burst=settings.rate_limit_burst,
+        include_loopback=settings.rate_limit_loopback,
+        max_clients=settings.rate_limit_max_clients,
+        metrics=metrics,
+    )
+    app.add_middleware(UrlEncodingMiddleware, metrics=metrics)
+    app.add_middleware(ScopedCORSMiddleware, origins=settings.cors_origins)
+    app.add_middleware(
+        RequestContextMiddleware,
+        holder=holder,
+        metrics=metrics,
+        timeout_s=settings.request_timeout_s,
+        routes=lambda: app.router.routes,
+    )
+    return app

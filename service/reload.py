@@ -1,0 +1,161 @@
+"""The index in service and its atomic replacement (admin reload, SIGHUP, CURRENT polling).
+
+Requests take one `LoadedIndex` snapshot when they start and use it to the end, so a reload never
+mixes two bundles in one response: requests in flight finish on the old index, which is garbage
+collected once the last of them is done.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from indexer.bundle import Bundle, load_bundle, resolve_bundle
+from indexer.embedders import Embedder, create_embedder
+from indexer.errors import RapporteurError
+from service.search.engine import SearchEngine
+from service.search.gazetteer import Gazetteer
+from service.suggest import Suggester
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(eq=False)
+class LoadedIndex:
+    """One loaded bundle with everything derived from it; read-only once published."""
+
+    engine: SearchEngine
+    suggester: Suggester
+    loaded_at: datetime
+    load_seconds: float
+    size_bytes: int
+    cache: dict[str, Any] = field(default_factory=dict)  # per-bundle memo for the API layer
+
+    @property
+    def bundle(self) -> Bundle:
+        return self.engine.bundle
+
+    @property
+    def build_id(self) -> str:
+        return self.engine.bundle.build_id
+
+
+@dataclass(frozen=True)
+class ReloadOutcome:
+    """What a reload did."""
+
+    status: Literal["reloaded", "unchanged"]
+    build_id: str
+    previous_build_id: str | None
+    seconds: float
+
+
+def bundle_size(path: Path) -> int:
+    """Bytes on disk of the files of a bundle."""
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def warm_up(engine: SearchEngine, query: str) -> None:
+    """Run one query of each kind so that lazy initialisation happens before traffic arrives."""
+    engine.search(query, k=3, mode="lexical")
+    engine.ask(query, k=3)
+
+
+class IndexHolder:
+    """Holds the index in service; `load` builds a new one off to the side, then swaps it in."""
+
+    def __init__(
+        self,
+        index_dir: Path,
+        verify: bool = True,
+        warmup_query: str = "aide à domicile",
+        on_swap: Callable[[LoadedIndex], None] | None = None,
+    ) -> None:
+        self.index_dir = index_dir
+        self.verify = verify
+        self.warmup_query = warmup_query
+        self._on_swap = on_swap
+        self._current: LoadedIndex | None = None
+        self._reload_lock = threading.Lock()
+        self._gazetteer: Gazetteer | None = None
+        self.last_error: str | None = None
+
+    @property
+    def current(self) -> LoadedIndex | None:
+        """The index in service (a plain attribute read: atomic)."""
+        return self._current
+
+    @property
+    def ready(self) -> bool:
+        return self._current is not None
+
+    def pending_build_id(self) -> str | None:
+        """Build id CURRENT points at on disk, or None when it cannot be read."""
+        try:
+            return resolve_bundle(self.index_dir).name
+        except (RapporteurError, OSError):
+            return None
+
+    def _embedder_for(self, bundle: Bundle) -> Embedder:
+        wanted = bundle.manifest["embedder"]
+        current = self._current
+        if current is not None:
+            embedder = current.engine.embedder
+            if embedder.name == wanted["name"] and embedder.dimension == wanted["dimension"]:
+                return embedder  # embedders are stateless and thread-safe: share across bundles
+        return create_embedder(wanted["name"])
+
+    def _build(self) -> LoadedIndex:
+        started = time.perf_counter()
+        bundle = load_bundle(self.index_dir, verify=self.verify)
+        if self._gazetteer is None:
+            self._gazetteer = Gazetteer.load()
+        engine = SearchEngine(bundle, self._embedder_for(bundle), None, self._gazetteer)
+        suggester = Suggester.from_bundle(bundle)
+        warm_up(engine, self.warmup_query)
+        return LoadedIndex(
+            engine,
+            suggester,
+            datetime.now(UTC),
+            time.perf_counter() - started,
+            bundle_size(bundle.path),
+        )
+
+    def reload(self, force: bool = False) -> ReloadOutcome:
+        """Load the bundle CURRENT names and swap it in; raises RapporteurError and keeps the old one.
+
+        Blocking (run it in a worker thread); concurrent calls are serialised.
+        """
+        with self._reload_lock:
+            started = time.perf_counter()
+            previous = self._current
+            previous_id = previous.build_id if previous else None
+            if not force and previous is not None and self.pending_build_id() == previous_id:
+                return ReloadOutcome("unchanged", previous_id, previous_id, time.perf_counter() - started)
+            try:
+                loaded = self._build()
+            except RapporteurError as exc:
+                self.last_error = str(exc)
+                log.error("index load refused: %s", exc, extra={"event": "reload_refused"})
+                raise
+            except Exception as exc:  # a corrupt bundle can surface as any error from a library
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                log.exception("index load failed", extra={"event": "reload_failed"})
+                raise RapporteurError(f"cannot load the index: {self.last_error}") from exc
+            self._current = loaded
+            self.last_error = None
+            if self._on_swap is not None:
+                self._on_swap(loaded)
+            log.info(
+                "index %s in service (%.1f s)",
+                loaded.build_id,
+                loaded.load_seconds,
+                extra={"event": "index_loaded", "build_id": loaded.build_id, "previous": previous_id},
+            )
+            return ReloadOutcome("reloaded", loaded.build_id, previous_id, time.perf_counter() - started)
