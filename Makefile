@@ -6,9 +6,10 @@ INDEX ?= index
 CORPUS ?= corpus
 HOST ?= 127.0.0.1
 PORT ?= 8000
+Q ?= aide pour les personnes âgées à domicile
 STAMP := $(VENV)/.setup-stamp
 
-.PHONY: setup index run test test-fast eval calibrate bench lint format clean
+.PHONY: setup index run ask test test-fast eval calibrate bench lint format clean
 
 $(STAMP): pyproject.toml Makefile
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (Python >= 3.11)"; exit 1; }
@@ -17,6 +18,10 @@ $(STAMP): pyproject.toml Makefile
 	# torch: the local CPU wheel (pinned); any other spec would download a multi-GB CUDA build.
 	$(PY) -m pip install --quiet "torch==2.13.0"
 	$(PY) -m pip install --quiet -e ".[dev,st]"
+	# Browser tests: Debian's chromium driven by Playwright for Python (never `playwright install`).
+	@test -x /usr/bin/chromium || { command -v apt-get >/dev/null 2>&1 && apt-get update -qq \
+	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+	  || echo "warning: chromium could not be installed; the browser tests will be skipped"
 	touch $(STAMP)
 
 setup: $(STAMP)  ## create .venv and install the project with every extra the tests need
@@ -24,8 +29,11 @@ setup: $(STAMP)  ## create .venv and install the project with every extra the te
 index: setup  ## build the index bundle (incremental; a no-op when the corpus is unchanged)
 	$(PY) -m indexer build $(CORPUS) --out $(INDEX)
 
-run: index  ## build the index if missing or stale, then answer a sample query
-	$(PY) -m service.search.demo --index $(INDEX) "aide pour les personnes âgées à domicile"
+run: index  ## build the index if missing or stale, then serve the API and the page
+	$(PY) -m service --index $(INDEX) --host $(HOST) --port $(PORT)
+
+ask: index  ## answer one question from the terminal: make ask Q="..."
+	$(PY) -m service.search.demo --index $(INDEX) "$(Q)"
 
 test: setup  ## the whole suite (builds the corpus index on first use)
 	$(PY) -m pytest -q
