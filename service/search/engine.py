@@ -34,12 +34,12 @@ class RankingParams:
     """Knobs of the hybrid ranking, measured on the dev split (see evals/report.md)."""
 
     fusion: str = "rrf"  # "rrf" (weighted reciprocal rank fusion) or "blend" (min-max weighted sum)
-    lexical_weight: float = 1.5
+    lexical_weight: float = 1.0
     dense_weight: float = 0.5
     sentence_weight: float = 0.5
     expansion_weight: float = 0.4
     place_boost: float = 0.3
-    rrf_k: float = 60.0
+    rrf_k: float = 10.0
     candidates: int = 200
 
 
