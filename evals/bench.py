@@ -19,7 +19,6 @@ import http.client
 import json
 import os
 import platform
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,6 +33,7 @@ from urllib.parse import urlencode
 import numpy as np
 
 from evals.dataset import load_questions
+from evals.live_server import start_service
 
 ROOT = Path(__file__).resolve().parents[1]
 GOAL_EMBED_FACTOR = 2.0
@@ -178,61 +178,6 @@ def bench_in_process(index: Path, questions: list[str], rounds: int) -> dict[str
 
 
 # -- over HTTP ------------------------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class Server:
-    """`python -m service` in a subprocess on 127.0.0.1."""
-
-    port: int
-    process: subprocess.Popen
-    log: Path
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
-
-
-def start_server(index: Path, log: Path) -> Server:
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAPPORTEUR_")}
-    env["PYTHONUNBUFFERED"] = "1"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "service", "--index", str(index), "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    server = Server(port, process, log)
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the service exited: {log.read_text(errors='replace')[-2000:]}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/readyz")
-            if conn.getresponse().status == 200:
-                conn.close()
-                return server
-            conn.close()
-        except OSError:
-            pass
-        time.sleep(0.2)
-    server.stop()
-    raise RuntimeError("the service was not ready in time")
 
 
 @dataclass
@@ -457,18 +402,17 @@ def main(argv: list[str] | None = None) -> int:
     print("timing queries in process…", file=sys.stderr)
     results["in_process"] = bench_in_process(args.index, questions, args.rounds)
     print("timing queries over HTTP…", file=sys.stderr)
-    with tempfile.TemporaryDirectory(prefix="rapporteur-bench-") as tmp:
-        server = start_server(args.index, Path(tmp) / "server.log")
-        try:
-            for endpoint in ("search", "ask"):  # warm-up
-                bench_http(server.port, endpoint, questions[:5], 1, 1)
-            results["http"] = []
-            for endpoint in ("search", "ask"):
-                for clients in (1, args.clients):
-                    run = bench_http(server.port, endpoint, questions, clients, args.rounds)
-                    results["http"].append({"endpoint": f"/v1/{endpoint}", **run})
-        finally:
-            server.stop()
+    with (
+        tempfile.TemporaryDirectory(prefix="rapporteur-bench-") as tmp,
+        start_service(args.index, Path(tmp) / "server.log", ready_timeout=SERVER_START_TIMEOUT_S) as server,
+    ):
+        for endpoint in ("search", "ask"):  # warm-up
+            bench_http(server.port, endpoint, questions[:5], 1, 1)
+        results["http"] = []
+        for endpoint in ("search", "ask"):
+            for clients in (1, args.clients):
+                run = bench_http(server.port, endpoint, questions, clients, args.rounds)
+                results["http"].append({"endpoint": f"/v1/{endpoint}", **run})
     results["load_end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     results["goals"] = goals(results)
     args.out.parent.mkdir(parents=True, exist_ok=True)

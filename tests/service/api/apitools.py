@@ -1,21 +1,17 @@
 """Helpers of the HTTP API tests: settings, apps through TestClient with the lifespan running, and
-`python -m service` started on a free 127.0.0.1 port."""
+`python -m service` started on a free 127.0.0.1 port (through evals.live_server)."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 from fastapi.testclient import TestClient
 
+from evals.live_server import LiveServer, start_service
 from service.app import create_app
 from service.settings import Settings
 
@@ -64,61 +60,10 @@ def running(settings: Settings, ready: bool = True) -> Iterator[TestClient]:
 # -- live servers ------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def live_server(index_dir: Path, log: Path, env: dict[str, str] | None = None) -> LiveServer:
+    """Start the service on a free loopback port and wait until ready; `with` stops it afterwards.
 
-
-@dataclass
-class LiveServer:
-    """`python -m service` in a subprocess, listening on 127.0.0.1."""
-
-    url: str
-    port: int
-    process: subprocess.Popen
-    log: Path
-
-    def log_text(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
-
-
-@contextmanager
-def live_server(index_dir: Path, log: Path, env: dict[str, str] | None = None) -> Iterator[LiveServer]:
-    """Start the service on a free loopback port, wait until ready, stop it afterwards."""
-    port = free_port()
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("RAPPORTEUR_")}
-    environment.update({"PYTHONUNBUFFERED": "1", "RAPPORTEUR_ADMIN_API_KEY": ADMIN_KEY, **(env or {})})
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "service", "--index", str(index_dir), "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT,
-            env=environment,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    server = LiveServer(f"http://127.0.0.1:{port}", port, process, log)
-    try:
-        deadline = time.monotonic() + READY_WAIT_S
-        with httpx.Client(base_url=server.url, timeout=5) as http:
-            while True:
-                assert process.poll() is None, f"the service exited:\n{server.log_text()[-3000:]}"
-                try:
-                    if http.get("/readyz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, f"not ready:\n{server.log_text()[-3000:]}"
-                time.sleep(0.1)
-        yield server
-    finally:
-        server.stop()
+    Its admin key is ADMIN_KEY; `env` adds (or overrides) environment variables.
+    """
+    overrides = {"RAPPORTEUR_ADMIN_API_KEY": ADMIN_KEY, **(env or {})}
+    return start_service(index_dir, log, env_overrides=overrides, ready_timeout=READY_WAIT_S)

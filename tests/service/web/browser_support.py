@@ -1,4 +1,5 @@
-"""Helpers of the browser tests: the test corpus (with HTML/JS injection attempts), servers, page watching.
+"""Helpers of the browser tests: the test corpus (the tiny corpus extended, with HTML/JS injection attempts),
+servers (the service through evals.live_server, static sites), page watching.
 
 Kept out of conftest.py so that test modules can import them by a unique name.
 """
@@ -10,15 +11,15 @@ import functools
 import http.server
 import json
 import os
-import socket
-import subprocess
-import sys
 import threading
-import time
-import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from tiny_corpus import DEPARTEMENT_ROUTES, DEPARTEMENT_SOLIDARITE, TINY_MANIFEST, VILLE_MD_OPEN, write_corpus
+
+from evals import live_server
+from evals.live_server import LiveServer
 
 ROOT = Path(__file__).resolve().parents[3]
 ARTIFACTS = ROOT / "test-artifacts" / "web"
@@ -52,25 +53,9 @@ def browser_skip_reason() -> str | None:
 
 # -- the corpus ------------------------------------------------------------------------------------
 
-MANIFEST = """
-[documents.ville-test-2023]
-file = "ville.md"
-title = "Rapport d'activité 2023 de la Ville de Testville"
-organisation = "Ville de Testville"
-organisation_type = "commune"
-territory = "com:99999"
-year = 2023
-kind = "rapport d'activité"
-
-[documents.departement-test-2022]
-file = "departement.txt"
-title = "Rapport d'activités 2022 du Département du Test"
-organisation = "Département du Test"
-organisation_type = "département"
-territory = "dep:13"
-year = 2022
-kind = "rapport d'activité"
-
+WEB_MANIFEST = (
+    TINY_MANIFEST
+    + """
 [documents.ville-test-deliberation-2024]
 file = "deliberation.txt"
 title = "Délibération du 12 mars 2024 : budget participatif"
@@ -89,43 +74,20 @@ territory = "com:99999"
 year = 2024
 kind = "rapport annuel"
 """
+)
 
-VILLE_MD = """# Rapport d'activité 2023
-
-## Sécurité et tranquillité publique
-
-La police municipale a réalisé 1 250 interventions en 2023. La vidéoprotection compte désormais
-42 caméras réparties dans les quartiers.
-
-## Événements
-
-Le festival d'été a accueilli 12 000 visiteurs. Les évènements culturels de la médiathèque ont réuni
-les familles tout au long de l'année.
-
-## Petite enfance
-
-La crèche municipale propose 60 places d'accueil pour les enfants de moins de trois ans. Les familles
+# The crèche paragraph goes on with one more sentence.
+WEB_VILLE_MD = (
+    VILLE_MD_OPEN
+    + """ Les familles
 inscrivent leurs enfants auprès du guichet unique de la mairie.
 """
+)
 
 # Many sections before the one the tests cite, so the whole-document view has to scroll to the span.
 _CANTONS = ["Arles", "Aubagne", "Berre", "Châteaurenard", "Gardanne", "Istres", "La Ciotat", "Marignane"]
-DEPARTEMENT_TXT = (
-    """RAPPORT D'ACTIVITÉS 2022
-
-SOLIDARITÉ
-
-▷ Personnes âgées
-
-Le Département verse l'allocation personnalisée d'autonomie (APA) à 18 000 personnes âgées qui vivent
-à domicile. Le service de téléassistance aide les seniors isolés.
-
-▷ Insertion
-
-Le revenu de solidarité active (RSA) est versé à 35 000 foyers. Le programme départemental d'insertion
-accompagne le retour à l'emploi.
-
-"""
+WEB_DEPARTEMENT_TXT = (
+    DEPARTEMENT_SOLIDARITE
     + "".join(
         f"""COLLÈGES DU CANTON DE {name.upper()}
 
@@ -136,11 +98,7 @@ Les agents départementaux assurent l'entretien des bâtiments et l'accueil des 
 """
         for i, name in enumerate(_CANTONS)
     )
-    + """ROUTES ET MOBILITÉS
-
-Le Département entretient 2 900 kilomètres de routes départementales et a rénové le pont de la Durance.
-Le service départemental d'incendie et de secours (SDIS) a reçu 12 millions d'euros.
-"""
+    + DEPARTEMENT_ROUTES
 )
 
 DELIBERATION_TXT = """DÉLIBÉRATION DU CONSEIL MUNICIPAL
@@ -171,24 +129,21 @@ RÉSEAU
 Le réseau de canalisations mesure 480 kilomètres et 6 kilomètres ont été renouvelés en 2024.
 """
 
+WEB_FILES = {
+    "manifest.toml": WEB_MANIFEST,
+    "ville.md": WEB_VILLE_MD,
+    "departement.txt": WEB_DEPARTEMENT_TXT,
+    "deliberation.txt": DELIBERATION_TXT,
+    "syndicat.txt": SYNDICAT_TXT,
+}
+
 
 def write_web_corpus(target: Path) -> Path:
-    target.mkdir(parents=True, exist_ok=True)
-    (target / "manifest.toml").write_text(MANIFEST, encoding="utf-8")
-    (target / "ville.md").write_text(VILLE_MD, encoding="utf-8")
-    (target / "departement.txt").write_text(DEPARTEMENT_TXT, encoding="utf-8")
-    (target / "deliberation.txt").write_text(DELIBERATION_TXT, encoding="utf-8")
-    (target / "syndicat.txt").write_text(SYNDICAT_TXT, encoding="utf-8")
-    return target
+    """The tiny corpus (tests/tiny_corpus.py), longer, with two more documents (one with injection attempts)."""
+    return write_corpus(target, WEB_FILES)
 
 
 # -- servers ---------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -223,58 +178,14 @@ def start_static_site(root: Path) -> StaticSite:
     return StaticSite(root, server, thread)
 
 
-@dataclass
-class Service:
-    """`python -m service` running in a subprocess."""
-
-    url: str
-    process: subprocess.Popen
-    log: Path
-    env: dict[str, str] = field(default_factory=dict)
-
-    def log_tail(self, chars: int = 4000) -> str:
-        try:
-            return self.log.read_text(encoding="utf-8", errors="replace")[-chars:]
-        except OSError:
-            return ""
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+Service = LiveServer  # `python -m service` running in a subprocess (evals.live_server)
 
 
 def start_service(index: Path, log: Path, env_extra: dict[str, str]) -> Service:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAPPORTEUR_")}
-    env.update({"PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1", **env_extra})
-    out = log.open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "service", "--index", str(index), "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=out,
-        stderr=subprocess.STDOUT,
+    """The service on a free 127.0.0.1 port, ready, with one OpenMP thread and the settings in `env_extra`."""
+    return live_server.start_service(
+        index, log, env_overrides={"OMP_NUM_THREADS": "1", **env_extra}, ready_timeout=SERVICE_START_TIMEOUT_S
     )
-    out.close()
-    service = Service(f"http://127.0.0.1:{port}", process, log, env_extra)
-    deadline = time.monotonic() + SERVICE_START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the service exited with {process.returncode}:\n{service.log_tail()}")
-        try:
-            with urllib.request.urlopen(f"{service.url}/readyz", timeout=2) as response:
-                if response.status == 200:
-                    return service
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.2)
-    service.stop()
-    raise RuntimeError(f"the service was not ready in {SERVICE_START_TIMEOUT_S:.0f} s:\n{service.log_tail()}")
 
 
 HOST_PAGE = """<!doctype html>
