@@ -1,8 +1,8 @@
 """Quality gate: retrieval on the held-out test split must not fall below what was measured.
 
-Measured on 2026-11-23 (evals/report.md, e5-small-q4): hybrid hit@5 0.879, MRR@10 0.738,
-lexical hit@5 0.776, dense hit@5 0.690, answer rate 0.983, abstention recall 0.333. The floors
-below are those figures minus a small margin (about one question of the split).
+Measured on 2026-11-23 (evals/report.md, e5-small-q4): hybrid hit@5 0.862, MRR@10 0.740,
+hit@10 0.914, lexical hit@5 0.793, dense hit@5 0.707, answer rate 0.931, abstention recall 0.556.
+The floors below are those figures minus a small margin (about one question of the split).
 """
 
 from pathlib import Path
@@ -23,9 +23,9 @@ def results(corpus_index: Path) -> dict:
 
 def test_hybrid_ranking_holds(results: dict):
     hybrid = results["hybrid"]
-    assert hybrid["hit@5"] >= 0.85
-    assert hybrid["mrr@10"] >= 0.70
-    assert hybrid["hit@10"] >= 0.88
+    assert hybrid["hit@5"] >= 0.84
+    assert hybrid["mrr@10"] >= 0.71
+    assert hybrid["hit@10"] >= 0.89
 
 
 def test_hybrid_beats_each_retriever_alone(results: dict):
@@ -36,5 +36,5 @@ def test_hybrid_beats_each_retriever_alone(results: dict):
 
 def test_answers_and_abstention_hold(results: dict):
     hybrid = results["hybrid"]
-    assert hybrid["answer_rate"] >= 0.93
-    assert hybrid["abstention_recall"] >= 0.22
+    assert hybrid["answer_rate"] >= 0.90
+    assert hybrid["abstention_recall"] >= 0.44
