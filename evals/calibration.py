@@ -15,7 +15,7 @@ CALIBRATION_PATH = Path(__file__).resolve().parents[1] / "service" / "search" / 
 
 
 def fit_logistic(
-    x: np.ndarray, y: np.ndarray, l2: float = 0.01, steps: int = 5000, lr: float = 0.5
+    x: np.ndarray, y: np.ndarray, l2: float = 0.1, steps: int = 5000, lr: float = 0.5
 ) -> tuple[np.ndarray, float]:
     """Plain gradient descent on standardised features; returns weights and bias in raw units."""
     mean, std = x.mean(axis=0), x.std(axis=0) + 1e-9

@@ -31,6 +31,7 @@ FEATURES = (
     "passage_coverage",
     "answer_type_match",
     "missing_key_term",
+    "place_conflict",
 )
 
 # What kind of answer a question expects (matched on folded text), and what a sentence that gives
@@ -98,7 +99,7 @@ class Calibration:
     sentence to hold most of the query's rare terms and the kind of answer asked for.
     """
 
-    weights: tuple[float, ...] = (0.0, 0.0, 4.0, 2.0, 2.0, -2.0)
+    weights: tuple[float, ...] = (0.0, 0.0, 4.0, 2.0, 2.0, -2.0, -3.0)
     bias: float = -5.0
     threshold: float = 0.5
     embedder: str | None = None
@@ -159,6 +160,19 @@ def _missing_key_term(terms: list[str], idf: dict[str, float], text: str) -> flo
     return max(missing, default=0.0) / top
 
 
+def place_conflict(asked: frozenset[str], territory: str | None) -> float:
+    """1.0 when the question names places and the answer's authority covers none of them.
+
+    A commune's authority also covers a question naming its département ("com:61001" ~ "dep:61").
+    """
+    if not asked or not territory:
+        return 0.0
+    covered = {territory}
+    if territory.startswith("com:"):
+        covered.add(f"dep:{territory[4:6]}")
+    return 0.0 if covered & asked else 1.0
+
+
 def extract(
     engine: SearchEngine, plan: QueryPlan, hits: list[Hit], sentence_sims: np.ndarray | None
 ) -> Candidate | None:
@@ -205,6 +219,7 @@ def extract(
             _coverage(plan.terms, idf, hits[0].text),
             answer_type_match(plan.text, text[start:end]),
             _missing_key_term(plan.terms, idf, hits[0].text),
+            place_conflict(plan.territories, bundle.documents[doc].meta.territory),
         ]
     )
     return Candidate(chunk_index, start, end, features)

@@ -75,7 +75,7 @@ def test_place_of_the_caller_boosts_its_authority(engine: SearchEngine):
 
 def test_ask_returns_an_answer_with_its_own_offsets(engine: SearchEngine):
     result = engine.ask("combien de places dans la crèche municipale ?")
-    assert result.answer_features is not None and len(result.answer_features) == 6
+    assert result.answer_features is not None and len(result.answer_features) == 7
     if result.answer is not None:  # the hashing embedder gives low similarities: answer may be withheld
         c = result.answer.citation
         assert engine.bundle.document(c.document_id).text[c.start : c.end] == result.answer.text
