@@ -1,7 +1,7 @@
 """Quality gate: retrieval on the held-out test split must not fall below what was measured.
 
-Measured on 2026-11-23 (evals/report.md, e5-small-q4): hybrid hit@5 0.862, MRR@10 0.740,
-hit@10 0.914, lexical hit@5 0.793, dense hit@5 0.707, answer rate 0.931, abstention recall 0.556.
+Measured on 2026-11-23 (evals/report.md, e5-small-q4): hybrid hit@5 0.862, MRR@10 0.742,
+hit@10 0.914, lexical hit@5 0.793, dense hit@5 0.707, answer rate 0.931, abstention recall 0.667.
 The floors below are those figures minus a small margin (about one question of the split).
 """
 
@@ -37,4 +37,4 @@ def test_hybrid_beats_each_retriever_alone(results: dict):
 def test_answers_and_abstention_hold(results: dict):
     hybrid = results["hybrid"]
     assert hybrid["answer_rate"] >= 0.90
-    assert hybrid["abstention_recall"] >= 0.44
+    assert hybrid["abstention_recall"] >= 0.55
