@@ -16,6 +16,26 @@ def _fmt(value: float | None, key: str) -> str:
     return f"{value:.1f}" if key.endswith("_ms") else f"{value:.3f}"
 
 
+def _by_type_table(results: dict, metric: str, with_counts: bool) -> list[str]:
+    """A Markdown table of `metric` per answerable question type, one column per mode."""
+    modes = list(results)
+    lines = [
+        "",
+        f"## {metric} by question type",
+        "",
+        "| type | " + ("n | " if with_counts else "") + " | ".join(modes) + " |",
+        "|---|" + ("---|" if with_counts else "") + "---|" * len(modes),
+    ]
+    for qtype in TYPES:
+        row = [results[m]["by_type"].get(qtype, {}) for m in modes]
+        n = int(row[0].get("questions", 0)) if row else 0
+        if qtype == "unanswerable" or not n:
+            continue
+        count = f"{n} | " if with_counts else ""
+        lines.append(f"| {qtype} | {count}" + " | ".join(_fmt(r.get(metric), metric) for r in row) + " |")
+    return lines
+
+
 def render_markdown(results: dict, context: dict) -> str:
     """`results[mode]` holds {"overall": metrics, "by_type": {type: metrics}}."""
     modes = list(results)
@@ -41,33 +61,8 @@ def render_markdown(results: dict, context: dict) -> str:
         lines += ["", "## Answers and abstention (hybrid, `/v1/ask`)", "", "| metric | value |", "|---|---|"]
         for key in ANSWERS:
             lines.append(f"| {key} | {_fmt(results['hybrid']['overall'].get(key), key)} |")
-    lines += [
-        "",
-        "## hit@5 by question type",
-        "",
-        "| type | n | " + " | ".join(modes) + " |",
-        "|---|---|" + "---|" * len(modes),
-    ]
-    for qtype in TYPES:
-        if qtype == "unanswerable":
-            continue
-        row = [results[m]["by_type"].get(qtype, {}) for m in modes]
-        n = int(row[0].get("questions", 0)) if row else 0
-        if n:
-            lines.append(f"| {qtype} | {n} | " + " | ".join(_fmt(r.get("hit@5"), "hit@5") for r in row) + " |")
-    lines += [
-        "",
-        "## MRR@10 by question type",
-        "",
-        "| type | " + " | ".join(modes) + " |",
-        "|---|" + "---|" * len(modes),
-    ]
-    for qtype in TYPES:
-        if qtype == "unanswerable":
-            continue
-        row = [results[m]["by_type"].get(qtype, {}) for m in modes]
-        if row and row[0].get("questions"):
-            lines.append(f"| {qtype} | " + " | ".join(_fmt(r.get("mrr@10"), "mrr") for r in row) + " |")
+    lines += _by_type_table(results, "hit@5", with_counts=True)
+    lines += _by_type_table(results, "mrr@10", with_counts=False)
     return "\n".join(lines) + "\n"
 
 
