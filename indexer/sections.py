@@ -9,6 +9,8 @@ _MARKDOWN = re.compile(r"^(#{1,6})\s+(.+?)\s*#*$")
 _TRIANGLE = re.compile(r"^[▷▶►]\s*(.+)$")
 _NUMBERED = re.compile(r"^(?:[IVX]{1,5}|\d{1,2}|[A-Z])\s*[-–.)]\s*\S")
 _TRAILING_YEAR = re.compile(r"\s(?:19|20)\d\d$")
+# Link texts of web pages turned into text ("En savoir plus : …") are not titles.
+_LINK_TEXT = re.compile(r"^(en savoir plus|lire la suite|télécharger|voir aussi|plus d'infos?)\b", re.IGNORECASE)
 _SENTENCE_END = (".", ";", ",", ":", "!", "?", "…", "€", "%")
 
 
@@ -37,7 +39,7 @@ def heading_level(line: str, next_line: str = "") -> int | None:
     tri = _TRIANGLE.match(text)
     if tri:
         return 2 if len(tri.group(1)) <= 120 and not text.endswith(_SENTENCE_END) else None
-    if text.startswith(("-", "•", "*", "–", "·")) or text.endswith(_SENTENCE_END):
+    if text.startswith(("-", "•", "*", "–", "·")) or text.endswith(_SENTENCE_END) or _LINK_TEXT.match(text):
         return None
     letters = [c for c in text if c.isalpha()]
     if len(letters) < 3:

@@ -83,3 +83,8 @@ def test_find_headings_offsets():
     text = "Intro\n\nBUDGET DE LA VILLE\nLe texte du budget suit ici avec assez de mots pour un paragraphe."
     (heading,) = find_headings(text)
     assert text[heading.start : heading.end] == "BUDGET DE LA VILLE"
+
+
+def test_link_texts_are_not_headings():
+    assert heading_level("En savoir plus : Aide à l'immobilier d'entreprise", "x" * 80) is None
+    assert heading_level("Télécharger le rapport", "x" * 80) is None
