@@ -53,3 +53,14 @@ def test_sentence_transformers_backend_with_packaged_minilm():
     vectors = e.embed(["The fire brigade", "A bridge over the river"], "passage")
     _check_unit_rows(vectors, 2, 384)
     assert vectors[0] @ e.embed_query("firefighters") > vectors[1] @ e.embed_query("firefighters")
+
+
+def test_e5_small_q4_is_safe_under_concurrent_calls():
+    from concurrent.futures import ThreadPoolExecutor
+
+    e = create_embedder("e5-small-q4")
+    texts = [f"Question numéro {i} sur les collèges et les routes du département" for i in range(16)]
+    expected = np.stack([e.embed_query(t) for t in texts])
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        got = np.stack(list(pool.map(e.embed_query, texts * 4)))
+    assert np.allclose(got, np.vstack([expected] * 4), atol=1e-6)
