@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,7 @@ class RankingParams:
     sentence_weight: float = 0.5
     expansion_weight: float = 0.4
     place_boost: float = 0.3
+    glossary_penalty: float = 0.5  # lists of acronyms match every expansion but answer nothing
     rrf_k: float = 10.0
     candidates: int = 200
 
@@ -79,6 +81,7 @@ class SearchEngine:
         self._kind = np.array([m.kind or "" for m in metas], dtype=object)
         self.calibration = answering.Calibration.load(embedder.name)
         self.idf = _idf([analyze(f"{self.chunk_header(i)}\n{c.text}") for i, c in enumerate(bundle.chunks)])
+        self._glossary = np.array([is_glossary(c.text) for c in bundle.chunks], dtype=bool)
         # Analysed words of each passage with their spans, for highlights without re-analysis.
         self._chunk_tokens = [[(t.term, t.start, t.end) for t in tokens(c.text)] for c in bundle.chunks]
 
@@ -163,6 +166,8 @@ class SearchEngine:
                     if p.fusion == "rrf"
                     else blend(signals, candidates, weights)
                 )
+                if self._glossary.any() and p.glossary_penalty:
+                    fused = fused * np.where(self._glossary, p.glossary_penalty, 1.0)
                 if plan.territories and p.place_boost:
                     local = np.isin(self._territory[self._doc_of_chunk], list(plan.territories))
                     if local.any():
@@ -247,6 +252,16 @@ class SearchEngine:
     def chunk_header(self, chunk_index: int) -> str:
         chunk = self.bundle.chunks[chunk_index]
         return passage_header(self.bundle.documents[self._doc_of_chunk[chunk_index]].meta.organisation, chunk.section)
+
+
+_GLOSSARY_LINE = re.compile(r"^[A-Z][A-Za-z0-9&]{1,9}\s*[:=–]\s+\S", re.MULTILINE)
+
+
+def is_glossary(text: str) -> bool:
+    """True for a passage that is mostly a list of acronyms and their expansions."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    entries = len(_GLOSSARY_LINE.findall(text))
+    return entries >= 5 and entries >= 0.4 * len(lines)
 
 
 def _sentences_per_chunk(bundle: Bundle) -> tuple[np.ndarray, np.ndarray]:

@@ -98,3 +98,11 @@ def test_embedder_must_match_the_bundle(tiny_index: Path):
 def test_empty_query_returns_no_lexical_hits(engine: SearchEngine):
     result = engine.search("le la les", k=5, mode="lexical")
     assert all(np.isfinite(h.score) for h in result.hits)
+
+
+def test_glossaries_are_recognised():
+    from service.search.engine import is_glossary
+
+    glossary = "SIGLES\n" + "\n".join(f"AB{c}: Agence de {c}" for c in "CDEFGH")
+    assert is_glossary(glossary)
+    assert not is_glossary("Le SDIS : service départemental d'incendie et de secours, a reçu 12 M€.")
