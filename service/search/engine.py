@@ -139,10 +139,8 @@ class SearchEngine:
             per_chunk[has] = maxima
         return sentence_sims, per_chunk
 
-    def _rank(
-        self, plan: QueryPlan, mode: Mode, allowed: np.ndarray | None
-    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
-        """Fused scores, sentence similarities (None in lexical mode) and the candidate ids."""
+    def _rank(self, plan: QueryPlan, mode: Mode, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+        """Fused scores (-inf outside `allowed`) and sentence similarities (None in lexical mode)."""
         n = self._n
         candidates = np.arange(n) if allowed is None else allowed
         mask = np.zeros(n, dtype=bool)
@@ -173,7 +171,7 @@ class SearchEngine:
                     if local.any():
                         fused = fused * np.where(local, 1.0 + p.place_boost, 1.0)
         fused = np.where(mask, fused, -np.inf)
-        return fused, sentence_sims, candidates
+        return fused, sentence_sims
 
     # -- public API ------------------------------------------------------------------------------
 
@@ -211,7 +209,7 @@ class SearchEngine:
             raise ValueError(f"unknown mode {mode!r}")
         started = time.perf_counter()
         plan = self.query_analyzer.plan(query)
-        fused, _, _ = self._rank(plan, mode, self.allowed_chunks(filters))
+        fused, _ = self._rank(plan, mode, self.allowed_chunks(filters))
         hits = self._hits(plan, fused, k)
         return SearchResult(
             plan.text,
@@ -226,9 +224,7 @@ class SearchEngine:
         """Top passages plus the extractive answer, or no answer when confidence is too low."""
         started = time.perf_counter()
         plan = self.query_analyzer.plan(question)
-        fused, sentence_sims, _ = self._rank(
-            plan, "hybrid" if mode == "lexical" else mode, self.allowed_chunks(filters)
-        )
+        fused, sentence_sims = self._rank(plan, "hybrid" if mode == "lexical" else mode, self.allowed_chunks(filters))
         hits = self._hits(plan, fused, max(k, 3))
         found = answering.extract(self, plan, hits, sentence_sims)
         answer = None
