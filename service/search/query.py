@@ -121,6 +121,7 @@ class QueryAnalyzer:
     def plan(self, text: str) -> QueryPlan:
         text = clean_query(text)
         terms: list[str] = []
+        surfaces: list[str] = []  # the folded word behind each term, for acronyms
         corrections: dict[str, str] = {}
         for token in tokens(text):
             word = text[token.start : token.end]
@@ -132,14 +133,16 @@ class QueryAnalyzer:
                 if fixed:
                     corrections[word] = fixed
                     term = tokens(fixed)[0].term if tokens(fixed) else term
+                    word = fixed
             terms.append(term)
-        expansions = self._lexicon.expand(terms)
+            surfaces.append(fold(word))
+        expansions = self._lexicon.expand(terms, surfaces)
         places = self._gazetteer.find(text) if self._gazetteer else []
         territories = frozenset(t for p in places for t in p.territories())
         # The embedding model reads the request better without the caller's small talk, and with
         # the administrative names of what the caller describes in everyday words.
         dense_text = " ".join(w for w in words(text) if fold(w) not in CHATTER) or text
-        bridge = self._lexicon.phrases(terms)
+        bridge = self._lexicon.phrases(terms, surfaces)
         if bridge:
             dense_text = f"{dense_text} ; {' ; '.join(bridge)}"
         return QueryPlan(text, terms, expansions, corrections, territories, [p.name for p in places], dense_text)

@@ -6,14 +6,17 @@ defined in the corpus itself (stored in the bundle by the indexer).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from indexer.analyzer import analyze
+from indexer.analyzer import analyze, fold
 
 PHRASES_PER_MATCH = 2
+# An acronym ("PASS", "PRE") matches the query's word itself, never a stem: "passer" is not the PASS.
+_ACRONYM = re.compile(r"[A-Z][A-Z0-9&]{1,11}")
 
 
 @dataclass
@@ -25,34 +28,41 @@ class _Entry:
 class SynonymLexicon:
     """Maps analysed phrases (tuples of terms) to expansions."""
 
-    def __init__(self, entries: dict[tuple[str, ...], _Entry]) -> None:
+    def __init__(self, entries: dict[tuple[str, ...], _Entry], acronyms: dict[str, _Entry] | None = None) -> None:
         self._entries = entries
+        self._acronyms = acronyms or {}  # folded acronym (and its plural) -> entry
         self._max_len = max((len(k) for k in entries), default=0)
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._entries) + len(self._acronyms)
 
     @property
     def key_terms(self) -> frozenset[str]:
-        """Every analysed term that starts or belongs to a known expression."""
-        return frozenset(term for key in self._entries for term in key)
+        """Every analysed term that starts or belongs to a known expression, acronyms included."""
+        acronym_terms = {term for word in self._acronyms for term in analyze(word)}
+        return frozenset(term for key in self._entries for term in key) | acronym_terms
 
     @classmethod
     def from_pairs(cls, pairs: list[tuple[str, list[str]]]) -> SynonymLexicon:
         """Build from (expression, [expansion phrases]) pairs in plain French."""
         entries: dict[tuple[str, ...], _Entry] = {}
+        acronyms: dict[str, _Entry] = {}
         for left, phrases in pairs:
             key = tuple(analyze(left))
             if not key:
                 continue
-            entry = entries.setdefault(key, _Entry([], []))
+            if _ACRONYM.fullmatch(left.strip()):
+                entry = acronyms.setdefault(fold(left.strip()), _Entry([], []))
+                acronyms.setdefault(fold(left.strip()) + "s", entry)
+            else:
+                entry = entries.setdefault(key, _Entry([], []))
             for phrase in phrases:
                 if phrase not in entry.phrases:
                     entry.phrases.append(phrase)
                 for term in analyze(phrase):
                     if term not in entry.terms and term not in key:
                         entry.terms.append(term)
-        return cls(entries)
+        return cls(entries, acronyms)
 
     @classmethod
     def load(cls, path: Path | None = None, acronyms: dict[str, str] | None = None) -> SynonymLexicon:
@@ -72,8 +82,13 @@ class SynonymLexicon:
             pairs.append((expansion, [acronym]))
         return cls.from_pairs(pairs)
 
-    def _matches(self, terms: list[str]) -> Iterator[_Entry]:
-        """Entries whose phrase occurs in `terms`, scanning left to right, longest phrase first."""
+    def _matches(self, terms: list[str], words: list[str] | None) -> Iterator[_Entry]:
+        """Entries whose phrase occurs in `terms`, scanning left to right, longest phrase first.
+
+        `words` are the folded query words behind `terms` (same length), matched against acronyms;
+        without them the terms stand in for the words.
+        """
+        words = terms if words is None else words
         i = 0
         while i < len(terms):
             matched = 0
@@ -83,22 +98,25 @@ class SynonymLexicon:
                     yield entry
                     matched = size
                     break
+            if not matched and words[i] in self._acronyms:
+                yield self._acronyms[words[i]]
+                matched = 1
             i += max(matched, 1)
 
-    def expand(self, terms: list[str]) -> list[str]:
+    def expand(self, terms: list[str], words: list[str] | None = None) -> list[str]:
         """Analysed expansion terms for every known phrase inside `terms`, without repeats."""
         out: list[str] = []
         seen = set(terms)
-        for entry in self._matches(terms):
+        for entry in self._matches(terms, words):
             for term in entry.terms:
                 if term not in seen:
                     seen.add(term)
                     out.append(term)
         return out
 
-    def phrases(self, terms: list[str]) -> list[str]:
+    def phrases(self, terms: list[str], words: list[str] | None = None) -> list[str]:
         """The first expansion phrases, as written, of every known phrase inside `terms`."""
         out: list[str] = []
-        for entry in self._matches(terms):
+        for entry in self._matches(terms, words):
             out.extend(p for p in entry.phrases[:PHRASES_PER_MATCH] if p not in out)
         return out

@@ -54,3 +54,18 @@ def test_lexicon_expands_longest_phrase_and_acronyms():
     with_acronyms = SynonymLexicon.load(acronyms={"PMI": "protection maternelle et infantile"})
     assert "pmi" in with_acronyms.expand(analyze("protection maternelle et infantile"))
     assert len(with_acronyms) > 200
+
+
+def test_acronyms_match_the_word_not_its_stem():
+    from indexer.analyzer import analyze, fold
+
+    lexicon = SynonymLexicon.from_pairs([("PASS", ["permanence d'accès aux soins de santé"])])
+
+    def expand(text: str) -> list[str]:
+        words = [fold(w) for w in text.split()]
+        return lexicon.expand(analyze(text), words)
+
+    assert "soin" in expand("PASS")
+    assert "soin" in expand("pass")
+    assert expand("passer") == []  # stems to "pass", but the caller did not say PASS
+    assert "pass" in lexicon.key_terms  # still protected from spelling correction
