@@ -40,6 +40,22 @@ def _backend(args: argparse.Namespace) -> Backend:
     return HttpBackend(args.url) if args.url else InProcessBackend(args.index)
 
 
+def _diagnose(args: argparse.Namespace) -> int:
+    from evals import diagnostics
+
+    try:
+        engine = InProcessBackend(args.index).engine
+    except Exception as exc:  # a missing or broken bundle: report, do not trace back
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    found = diagnostics.diagnose(engine, load_questions(split=None if args.split == "all" else args.split))
+    if args.json:
+        print(json.dumps(diagnostics.hit_rates(found), indent=2))
+    else:
+        print(diagnostics.render(found))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evals", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -52,7 +68,14 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--no-report", action="store_true", help="do not write evals/report.md")
     cal = sub.add_parser("calibrate", help="fit the answer confidence on the dev split")
     cal.add_argument("--index", type=Path, default=Path(os.environ.get("RAPPORTEUR_INDEX_DIR", "index")))
+    diag = sub.add_parser("diagnose", help="rank of the evidence per retriever vs after fusion")
+    diag.add_argument("--split", choices=("dev", "test", "all"), default="dev")
+    diag.add_argument("--index", type=Path, default=Path(os.environ.get("RAPPORTEUR_INDEX_DIR", "index")))
+    diag.add_argument("--json", action="store_true", help="print hit rates as JSON")
     args = parser.parse_args(argv)
+
+    if args.command == "diagnose":
+        return _diagnose(args)
 
     if args.command == "calibrate":
         backend = InProcessBackend(args.index)
@@ -80,8 +103,13 @@ def main(argv: list[str] | None = None) -> int:
             "questions": len(load_questions(split=split)),
             "answerable": sum(q.answerable for q in load_questions(split=split)),
         }
+        diagnosis = ""
         if isinstance(backend, InProcessBackend):
+            from evals import diagnostics
+
             manifest = backend.engine.bundle.manifest
             context |= {"build_id": manifest["build_id"], "embedder": manifest["embedder"]["name"]}
-        REPORT_PATH.write_text(render_markdown(results, context), encoding="utf-8")
+            found = diagnostics.diagnose(backend.engine, load_questions(split=split))
+            diagnosis = "\n" + diagnostics.render_markdown(found)
+        REPORT_PATH.write_text(render_markdown(results, context) + diagnosis, encoding="utf-8")
     return 0

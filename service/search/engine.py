@@ -45,6 +45,16 @@ class RankingParams:
     candidates: int = 200
 
 
+@dataclass(frozen=True)
+class Signals:
+    """Per-chunk scores of each retriever (None when the mode does not use it)."""
+
+    lexical: np.ndarray | None = None
+    dense: np.ndarray | None = None
+    sentence: np.ndarray | None = None  # best sentence similarity inside each chunk
+    sentence_sims: np.ndarray | None = None  # similarity of every sentence
+
+
 class SearchEngine:
     """Read-only once built; safe to share between threads."""
 
@@ -139,39 +149,48 @@ class SearchEngine:
             per_chunk[has] = maxima
         return sentence_sims, per_chunk
 
+    def signals(self, plan: QueryPlan, mode: Mode = "hybrid", allowed: np.ndarray | None = None) -> Signals:
+        """Score of every chunk under each retriever that `mode` uses, before fusion.
+
+        Public so that evaluations can tell a retriever's miss from a fusion's miss.
+        """
+        if mode == "lexical":
+            return Signals(lexical=self._lexical_scores(plan))
+        query_vector = self.embedder.embed_query(plan.dense_text)
+        sentence_sims, per_chunk = self._sentence_scores(query_vector)
+        return Signals(
+            lexical=self._lexical_scores(plan) if mode == "hybrid" else None,
+            dense=self._dense_scores(query_vector, allowed),
+            sentence=per_chunk,
+            sentence_sims=sentence_sims,
+        )
+
     def _rank(self, plan: QueryPlan, mode: Mode, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
         """Fused scores (-inf outside `allowed`) and sentence similarities (None in lexical mode)."""
         n = self._n
         candidates = np.arange(n) if allowed is None else allowed
         mask = np.zeros(n, dtype=bool)
         mask[candidates] = True
-        lexical = self._lexical_scores(plan) if mode != "dense" else None
-        sentence_sims = None
-        if mode == "lexical":
-            fused = lexical.copy()
+        signals = self.signals(plan, mode, allowed)
+        if signals.dense is None:
+            fused = signals.lexical.copy()
+        elif signals.lexical is None:
+            fused = signals.dense
         else:
-            query_vector = self.embedder.embed_query(plan.dense_text)
-            dense = self._dense_scores(query_vector, allowed)
-            sentence_sims, per_chunk = self._sentence_scores(query_vector)
-            if mode == "dense":
-                fused = dense
-            else:
-                p = self.params
-                signals = [lexical, dense, per_chunk]
-                weights = [p.lexical_weight, p.dense_weight, p.sentence_weight]
-                fused = (
-                    rrf(signals, candidates, weights, p.rrf_k)
-                    if p.fusion == "rrf"
-                    else blend(signals, candidates, weights)
-                )
-                if self._glossary.any() and p.glossary_penalty:
-                    fused = fused * np.where(self._glossary, p.glossary_penalty, 1.0)
-                if plan.territories and p.place_boost:
-                    local = np.isin(self._territory[self._doc_of_chunk], list(plan.territories))
-                    if local.any():
-                        fused = fused * np.where(local, 1.0 + p.place_boost, 1.0)
+            p = self.params
+            scores = [signals.lexical, signals.dense, signals.sentence]
+            weights = [p.lexical_weight, p.dense_weight, p.sentence_weight]
+            fused = (
+                rrf(scores, candidates, weights, p.rrf_k) if p.fusion == "rrf" else blend(scores, candidates, weights)
+            )
+            if self._glossary.any() and p.glossary_penalty:
+                fused = fused * np.where(self._glossary, p.glossary_penalty, 1.0)
+            if plan.territories and p.place_boost:
+                local = np.isin(self._territory[self._doc_of_chunk], list(plan.territories))
+                if local.any():
+                    fused = fused * np.where(local, 1.0 + p.place_boost, 1.0)
         fused = np.where(mask, fused, -np.inf)
-        return fused, sentence_sims
+        return fused, signals.sentence_sims
 
     # -- public API ------------------------------------------------------------------------------
 
