@@ -3,6 +3,7 @@ import numpy as np
 from indexer.analyzer import analyze
 from indexer.dense import DenseIndex
 from indexer.embedders.base import normalize_rows
+from indexer.embedders.hashing import HashingEmbedder
 from indexer.lexical import LexicalIndex
 
 
@@ -40,3 +41,13 @@ def test_lexical_scores_and_round_trip(tmp_path):
     index.save(tmp_path / "lexical")
     again = LexicalIndex.load(tmp_path / "lexical")
     assert np.allclose(again.scores(analyze("personnes agees")), index.scores(analyze("personnes agees")))
+
+
+def test_query_time_threads_are_capped(tiny_index):
+    from threadpoolctl import threadpool_info
+
+    from service.search.engine import SearchEngine
+
+    SearchEngine.from_path(tiny_index, embedder=HashingEmbedder())
+    blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert blas and all(pool["num_threads"] == 1 for pool in blas)
