@@ -6,7 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from indexer.analyzer import fold, tokens, words
+from indexer.analyzer import ENGLISH_STOP_WORDS, STOP_WORDS, fold, tokens, words
 from service.search.gazetteer import Gazetteer
 from service.search.spelling import SpellingCorrector
 from service.search.synonyms import SynonymLexicon
@@ -78,6 +78,17 @@ CHATTER = frozenset(
 )
 
 
+# English function words that are not French words too ("a", "on", "me" are both).
+_ENGLISH_ONLY = ENGLISH_STOP_WORDS - STOP_WORDS
+
+
+def looks_english(text: str) -> bool:
+    """True for a question asked in English: at least two English-only function words, 15 % of its words."""
+    folded = [fold(w) for w in words(text)]
+    count = sum(w in _ENGLISH_ONLY for w in folded)
+    return count >= 2 and count >= 0.15 * len(folded)
+
+
 def clean_query(text: str) -> str:
     """NFC, control and invisible characters removed, whitespace collapsed, trimmed."""
     text = unicodedata.normalize("NFC", text)
@@ -96,6 +107,7 @@ class QueryPlan:
     territories: frozenset[str] = frozenset()
     places: list[str] = field(default_factory=list)
     dense_text: str = ""
+    language: str = "fr"  # "en" for a question asked in English
 
     @property
     def highlight_terms(self) -> frozenset[str]:
@@ -145,4 +157,13 @@ class QueryAnalyzer:
         bridge = self._lexicon.phrases(terms, surfaces)
         if bridge:
             dense_text = f"{dense_text} ; {' ; '.join(bridge)}"
-        return QueryPlan(text, terms, expansions, corrections, territories, [p.name for p in places], dense_text)
+        return QueryPlan(
+            text,
+            terms,
+            expansions,
+            corrections,
+            territories,
+            [p.name for p in places],
+            dense_text,
+            "en" if looks_english(text) else "fr",
+        )

@@ -106,3 +106,31 @@ def test_glossaries_are_recognised():
     glossary = "SIGLES\n" + "\n".join(f"AB{c}: Agence de {c}" for c in "CDEFGH")
     assert is_glossary(glossary)
     assert not is_glossary("Le SDIS : service départemental d'incendie et de secours, a reçu 12 M€.")
+
+
+def test_questions_in_english_are_recognised():
+    from service.search.query import looks_english
+
+    assert looks_english("How many nurseries did the department open in 2020?")
+    assert looks_english("What is the budget of the fire service?")
+    assert not looks_english("Combien de crèches le département a-t-il ouvertes en 2020 ?")
+    assert not looks_english("j'ai du mal à payer mes travaux d'isolation, vous aidez ?")
+    assert not looks_english("the")  # one word is not a language
+    assert not looks_english("")
+
+
+def test_english_questions_lean_on_the_multilingual_model(engine: SearchEngine, monkeypatch):
+    seen: list[list[float]] = []
+    import service.search.engine as module
+
+    real_rrf = module.rrf
+
+    def spy(signals, candidates, weights, k):
+        seen.append(list(weights))
+        return real_rrf(signals, candidates, weights, k)
+
+    monkeypatch.setattr(module, "rrf", spy)
+    engine.search("What does the department do for the elderly?")
+    engine.search("Que fait le département pour les personnes âgées ?")
+    p = engine.params
+    assert seen == [list(p.english_weights), [p.lexical_weight, p.dense_weight, p.sentence_weight]]
