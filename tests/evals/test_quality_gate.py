@@ -1,8 +1,9 @@
 """Quality gate: retrieval on the held-out test split must not fall below what was measured.
 
-Measured on 2026-11-23 (evals/report.md, e5-small-q4): hybrid hit@5 0.862, MRR@10 0.733,
-hit@10 0.914, lexical hit@5 0.793, dense hit@5 0.707, answer rate 0.914, abstention recall 0.667.
-The floors below are those figures minus a small margin (about one question of the split).
+Measured on 2026-11-23 (evals/report.md, e5-small-q4): hybrid hit@5 0.862, MRR@10 0.740,
+hit@10 0.897, lexical hit@5 0.793, dense hit@5 0.707; answer rate 0.948 and abstention recall
+0.556 with the confidence fitted on the 153 dev questions. The floors below are those figures
+minus a small margin (about one question of the split).
 """
 
 from pathlib import Path
@@ -24,8 +25,8 @@ def results(corpus_index: Path) -> dict:
 def test_hybrid_ranking_holds(results: dict):
     hybrid = results["hybrid"]
     assert hybrid["hit@5"] >= 0.84
-    assert hybrid["mrr@10"] >= 0.71
-    assert hybrid["hit@10"] >= 0.89
+    assert hybrid["mrr@10"] >= 0.72
+    assert hybrid["hit@10"] >= 0.87
 
 
 def test_hybrid_beats_each_retriever_alone(results: dict):
@@ -36,5 +37,5 @@ def test_hybrid_beats_each_retriever_alone(results: dict):
 
 def test_answers_and_abstention_hold(results: dict):
     hybrid = results["hybrid"]
-    assert hybrid["answer_rate"] >= 0.90
-    assert hybrid["abstention_recall"] >= 0.55
+    assert hybrid["answer_rate"] >= 0.93
+    assert hybrid["abstention_recall"] >= 0.44
