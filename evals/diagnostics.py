@@ -64,8 +64,9 @@ def diagnose(engine: SearchEngine, questions: list[Question]) -> list[Diagnosis]
         ranks: dict[str, int | None] = {name: _first_rank(getattr(signals, name), gold) for name in SIGNALS}
         found = [r for r in ranks.values() if r is not None]
         ranks["oracle"] = min(found) if found else None
+        wanted = set(gold.tolist())
         fused = engine.search(q.question, k=n).hits
-        ranks["fused"] = next((h.rank for h in fused if h.chunk_index in set(gold.tolist())), None)
+        ranks["fused"] = next((h.rank for h in fused if h.chunk_index in wanted), None)
         out.append(Diagnosis(q, ranks))
     return out
 
@@ -88,12 +89,18 @@ def fusion_losses(diagnoses: list[Diagnosis], k: int = 5) -> list[Diagnosis]:
     ]
 
 
-def render(diagnoses: list[Diagnosis]) -> str:
-    """Plain-text table: hit@k per column, overall and per question type."""
-    lines = [f"{'':14} {'n':>4}  " + "  ".join(f"{c:>9}" for c in COLUMNS)]
+def _by_type(diagnoses: list[Diagnosis]) -> dict[str, list[Diagnosis]]:
+    """The "all" group, then one group per question type, in order of appearance."""
     groups = {"all": diagnoses}
     for d in diagnoses:
         groups.setdefault(d.question.type, []).append(d)
+    return groups
+
+
+def render(diagnoses: list[Diagnosis]) -> str:
+    """Plain-text table: hit@k per column, overall and per question type."""
+    lines = [f"{'':14} {'n':>4}  " + "  ".join(f"{c:>9}" for c in COLUMNS)]
+    groups = _by_type(diagnoses)
     for k in CUTOFFS:
         lines.append(f"hit@{k}")
         for name, group in groups.items():
@@ -116,10 +123,7 @@ def render_markdown(diagnoses: list[Diagnosis]) -> str:
         "| questions | n | " + " | ".join(f"{c} @1 / @5" for c in COLUMNS) + " |",
         "|---|---|" + "---|" * len(COLUMNS),
     ]
-    groups = {"all": diagnoses}
-    for d in diagnoses:
-        groups.setdefault(d.question.type, []).append(d)
-    for name, group in groups.items():
+    for name, group in _by_type(diagnoses).items():
         rates = hit_rates(group)
         cells = " | ".join(f"{rates[c][1]:.3f} / {rates[c][5]:.3f}" for c in COLUMNS)
         lines.append(f"| {name} | {len(group)} | {cells} |")
