@@ -26,6 +26,7 @@ from indexer.embedding_cache import EmbeddingCache, text_key
 from indexer.errors import LoaderError, NothingToIndexError
 from indexer.lexical import BM25_PARAMS, LexicalIndex
 from indexer.loaders import load_file, page_number
+from indexer.periods import years_reported
 from indexer.sentences import sentence_spans
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,18 @@ def passage_header(organisation: str | None, section: str) -> str:
 
 
 # Modules whose code shapes a bundle: a change to any of them makes the next build a real one.
-_PIPELINE_MODULES = ("cleaning", "loaders", "sections", "chunking", "sentences", "analyzer", "acronyms", "lexical")
+_PIPELINE_MODULES = (
+    "build",
+    "cleaning",
+    "loaders",
+    "sections",
+    "chunking",
+    "sentences",
+    "periods",
+    "analyzer",
+    "acronyms",
+    "lexical",
+)
 
 
 @functools.cache
@@ -187,6 +199,7 @@ def build_index(
                 "chunks": len(doc_chunks),
                 "sentences": len(spans),
                 "pages": len(record.page_starts) if record.page_starts else None,
+                "years_reported": years_reported(record.text, record.meta.year),
             }
         )
 

@@ -7,6 +7,7 @@ import re
 from indexer.sections import heading_level
 
 _BOUNDARY = re.compile(r"(?<=[.!?…])[\"»)]?\s+(?=[«\"(]?[A-ZÀ-ÝŒ0-9•▶▷-])|\n+")
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _ABBREVIATIONS = ("M.", "Mme.", "MM.", "p.", "n°.", "St.", "cf.", "etc.", "av.", "bd.")
 
 
@@ -40,9 +41,9 @@ def sentence_spans(
         if e <= s:
             continue
         whole_line = (s == 0 or text[s - 1] == "\n") and (e == len(text) or text[e] == "\n")
-        next_end = text.find("\n", e + 1)
-        next_line = text[e + 1 : next_end if next_end >= 0 else len(text)]
-        if whole_line and heading_level(text[s:e], next_line) is not None:
+        next_line = _next_line(text, e)
+        followed_by_blank = text.startswith("\n\n", e) or text.startswith("\n \n", e)
+        if whole_line and (heading_level(text[s:e], next_line) is not None or _is_label(text[s:e], followed_by_blank)):
             if current is not None:
                 spans.append(current)
             current = None
@@ -60,3 +61,27 @@ def sentence_spans(
         else:
             spans.append(current)
     return spans
+
+
+def _next_line(text: str, end: int) -> str:
+    """The first non-blank line after position `end` (as heading detection reads documents)."""
+    start = text.find("\n", end)
+    for _ in range(2):
+        if start < 0:
+            return ""
+        stop = text.find("\n", start + 1)
+        line = text[start + 1 : stop if stop >= 0 else len(text)]
+        if line.strip():
+            return line
+        start = stop
+    return ""
+
+
+def _is_label(line: str, followed_by_blank: bool) -> bool:
+    """A short title line set apart by a blank line ("Chiffres-clés", "* Les réalisations 2021")."""
+    text = line.strip().lstrip("*-•–· ").strip()
+    if not followed_by_blank or not text or len(text) > 60 or not text[0].isupper():
+        return False
+    if text.endswith((".", ";", ",", ":", "!", "?", "…", "€", "%")):
+        return False
+    return not any(ch.isdigit() for ch in _YEAR.sub("", text))

@@ -25,3 +25,15 @@ def test_acronyms_found_both_ways():
 
 def test_acronym_without_matching_initials_is_ignored():
     assert extract_acronyms(["Une réunion importante (XYZ) a eu lieu."]) == {}
+
+
+def test_a_title_line_set_apart_is_not_glued_to_the_next_sentence():
+    text = (
+        "Chiffres-clés\n\n274 logements rénovés dont 48 logements vacants.\n\n* Les réalisations 2021\n\n"
+        "Le Centre Municipal de Santé a recruté deux médecins.\n\n40 agents\n\n500 appels par jour.\n\n"
+        "Le standard répond du lundi au vendredi, de 8 h 30 à 17 h 30."
+    )
+    pieces = [text[s:e] for s, e in sentence_spans(text)]
+    assert pieces[0] == "274 logements rénovés dont 48 logements vacants."
+    assert pieces[1] == "Le Centre Municipal de Santé a recruté deux médecins."
+    assert pieces[2].startswith("40 agents\n\n500 appels par jour.")  # figure lines are kept together
