@@ -7,8 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 QUESTIONS_PATH = Path(__file__).with_name("questions.jsonl")
+# Answerable questions written blind from the corpus to fit the answer confidence; none shares an
+# evidence passage or its wording with the test split (checked by tests/evals/test_dataset.py).
+TRAINING_PATH = Path(__file__).with_name("training_questions.jsonl")
 TYPES = ("hotline", "paraphrase", "factoid", "keyword", "english", "typo", "unanswerable")
-SPLITS = ("dev", "test")
+SPLITS = ("dev", "test", "train")  # "train": only in TRAINING_PATH
+# Why an unanswerable question has no answer in the reports.
+UNANSWERABLE_KINDS = ("near_miss", "other_territory", "other_year", "public_service", "chitchat")
 
 
 @dataclass(frozen=True)
@@ -20,6 +25,7 @@ class Question:
     answer: str
     evidence: tuple[str, ...]
     document_id: str | None
+    kind: str | None = None  # for unanswerable questions: one of UNANSWERABLE_KINDS
 
     @property
     def answerable(self) -> bool:
@@ -35,6 +41,8 @@ def load_questions(path: Path = QUESTIONS_PATH, split: str | None = None) -> lis
         row = json.loads(line)
         if row["type"] not in TYPES or row["split"] not in SPLITS:
             raise ValueError(f"{path}:{n}: bad type or split")
+        if (row["type"] == "unanswerable") != (row.get("kind") in UNANSWERABLE_KINDS):
+            raise ValueError(f"{path}:{n}: an unanswerable question needs a kind, and only it")
         q = Question(
             row["id"],
             row["type"],
@@ -43,6 +51,7 @@ def load_questions(path: Path = QUESTIONS_PATH, split: str | None = None) -> lis
             row["answer"],
             tuple(row["evidence"]),
             row["document_id"],
+            row.get("kind"),
         )
         if split is None or q.split == split:
             out.append(q)
