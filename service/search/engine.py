@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -22,8 +25,9 @@ from indexer.loaders import page_number
 from service.search import answer as answering
 from service.search.fusion import blend, rrf
 from service.search.gazetteer import Gazetteer
-from service.search.models import MODES, Citation, Filters, Hit, Mode, SearchResult
+from service.search.models import MODES, Citation, Filters, Hit, Mode, NoAnswer, SearchResult
 from service.search.query import QueryAnalyzer, QueryPlan
+from service.search.scope import NO_CLEAR_ANSWER, NO_CLEAR_ANSWER_MESSAGE, Scope
 from service.search.spelling import SpellingCorrector
 from service.search.synonyms import SynonymLexicon
 
@@ -67,6 +71,7 @@ class SearchEngine:
         embedder: Embedder,
         params: RankingParams | None = None,
         gazetteer: Gazetteer | None = None,
+        today: Callable[[], date] = date.today,
     ) -> None:
         expected = bundle.manifest["embedder"]
         if embedder.name != expected["name"] or embedder.dimension != expected["dimension"]:
@@ -97,6 +102,21 @@ class SearchEngine:
         self._glossary = np.array([is_glossary(c.text) for c in bundle.chunks], dtype=bool)
         # Analysed words of each passage with their spans, for highlights without re-analysis.
         self._chunk_tokens = [[(t.term, t.start, t.end) for t in tokens(c.text)] for c in bundle.chunks]
+        self._lexicon_terms = lexicon.key_terms
+        reported = {d["id"]: d.get("years_reported") for d in bundle.manifest.get("documents", [])}
+        self.scope = Scope.from_documents(
+            (
+                (
+                    d.meta.organisation,
+                    d.meta.territory,
+                    reported.get(d.meta.id) or ([d.meta.year] if d.meta.year else []),
+                    d.text,
+                )
+                for d in bundle.documents
+            ),
+            gazetteer,
+            today,
+        )
 
     @classmethod
     def from_path(
@@ -246,34 +266,67 @@ class SearchEngine:
             corrections=plan.corrections,
         )
 
+    def is_known(self, folded_word: str) -> bool:
+        """True when the corpus or the lexicon knows the word (a word that says what a caller needs)."""
+        if folded_word in self.bundle.vocabulary:
+            return True
+        terms = analyze(folded_word)
+        return bool(terms) and (terms[0] in self._lexicon_terms or terms[0] in self.bundle.lexical.vocabulary)
+
     def ask(self, question: str, k: int = 5, filters: Filters | None = None, mode: Mode = "hybrid") -> SearchResult:
-        """Top passages plus the extractive answer, or no answer when confidence is too low."""
+        """Top passages plus the extractive answer, or the reason there is none.
+
+        Lexical mode has no sentence similarities to choose an answer with: it is answered in hybrid.
+        """
         started = time.perf_counter()
         plan = self.query_analyzer.plan(question)
+        organisation = filters.organisation if filters else None
+        out_of_scope = self.scope.check(plan.text, plan.located, self.is_known, organisation)
+        if out_of_scope is not None and out_of_scope.reason == "no_question":
+            return SearchResult(plan.text, mode, [], (time.perf_counter() - started) * 1000, no_answer=out_of_scope)
         fused, sentence_sims = self._rank(plan, "hybrid" if mode == "lexical" else mode, self.allowed_chunks(filters))
-        hits = self._hits(plan, fused, max(k, 3))
-        found = answering.extract(self, plan, hits, sentence_sims)
+        hits = self._hits(plan, fused, max(k, answering.ANSWER_PASSAGES))
+        found = None if out_of_scope is not None else answering.extract(self, plan, hits, sentence_sims)
         answer = None
         confidence = 0.0
         if found is not None:
             confidence = self.calibration.confidence(found.features)
-            if confidence >= self.calibration.threshold:
+            if found.verified and confidence >= self.calibration.threshold:
                 answer = answering.to_answer(self, found, confidence)
+        no_answer = out_of_scope
+        if answer is None and no_answer is None:
+            no_answer = NoAnswer(NO_CLEAR_ANSWER, NO_CLEAR_ANSWER_MESSAGE)
+        best = answering.best_sentences(self, plan, hits[:k], sentence_sims)
+        hits = [
+            dataclasses.replace(h, best_sentence=_relative(best.get(h.chunk_index), h.citation.start, len(h.text)))
+            for h in hits[:k]
+        ]
         return SearchResult(
             plan.text,
             mode,
-            hits[:k],
+            hits,
             (time.perf_counter() - started) * 1000,
             answer,
             confidence,
             plan.places,
             plan.corrections,
             tuple(found.features.tolist()) if found is not None else None,
+            no_answer,
+            answering.to_answer(self, found, confidence) if found is not None else None,
+            bool(found and found.verified),
         )
 
     def chunk_header(self, chunk_index: int) -> str:
         chunk = self.bundle.chunks[chunk_index]
         return passage_header(self.bundle.documents[self._doc_of_chunk[chunk_index]].meta.organisation, chunk.section)
+
+
+def _relative(span: tuple[int, int] | None, offset: int, length: int) -> tuple[int, int] | None:
+    """A document span made relative to a passage of `length` characters starting at `offset`."""
+    if span is None:
+        return None
+    start, end = max(0, span[0] - offset), min(length, span[1] - offset)
+    return (start, end) if end > start else None
 
 
 _GLOSSARY_LINE = re.compile(r"^[A-Z][A-Za-z0-9&]{1,9}\s*[:=–]\s+\S", re.MULTILINE)

@@ -21,7 +21,9 @@ token tuples. How much evidence a name needs depends on the words before it:
   de Verdun"); after a capitalised word ("Maison de Santé") the name is judged as without trigger;
 * no trigger: a capitalised name of four letters or more, not common, not a homonym, not after a
   title ("M. Laval") or another capitalised word ("Jean Moulin"), of a commune of at least 1,000
-  inhabitants. Towns over 50,000 with a common-word name ("Tours") match capitalised mid-sentence;
+  inhabitants; in lower case ("budget participatif finistere"), the name of a département, région
+  or area, or of a city over 50,000, of five letters or more and not an ordinary word. Towns over
+  50,000 with a common-word name ("Tours") match capitalised mid-sentence;
   names of three words or more not all ordinary ("salon de provence", "pays de gex") match in
   lower case. Words in capitals throughout ("GUÉRET") do not count as capitalised.
 
@@ -458,7 +460,12 @@ class Gazetteer:
                 return None
             return _Hit(entry.place, i, True)
         # no trigger: a capitalised (or long multi-word), distinctive, unambiguous name
-        if not (capitalised or _long_name(entry, norm[i : i + length])) or entry.ambiguous or small or letters < 4:
+        if (
+            not (capitalised or _long_name(entry, norm[i : i + length]) or _distinctive(entry, letters))
+            or entry.ambiguous
+            or small
+            or letters < 4
+        ):
             return None
         if entry.common and not (is_commune and entry.population >= BIG_CITY_POPULATION and not tokens.initial[i]):
             return None
@@ -542,6 +549,16 @@ def _long_name(entry: _Entry, key: list[str]) -> bool:
     not all ordinary words ("salon de provence", "pays de gex"; not "pont de l'arche")."""
     significant = [w for w in key if w not in _GLUE]
     return len(key) >= 3 and len(significant) >= 2 and not entry.common and not entry.ordinary
+
+
+def _distinctive(entry: _Entry, letters: int) -> bool:
+    """Names typed in lower case in a search box that can only be the place ("finistere", "grenoble"):
+    a département, région or area, or a city over BIG_CITY_POPULATION, not an ordinary word."""
+    if entry.common or entry.ordinary or entry.ambiguous or letters < 5:
+        return False
+    if entry.place.kind == "commune":
+        return entry.population >= BIG_CITY_POPULATION
+    return True
 
 
 def _choose(slot: _Slot, prev: str) -> _Entry | None:

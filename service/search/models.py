@@ -46,6 +46,7 @@ class Hit:
     citation: Citation
     highlights: list[tuple[int, int]]
     chunk_index: int
+    best_sentence: tuple[int, int] | None = None  # span of `text` that best answers (set by `ask`)
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,18 @@ class Answer:
     text: str
     citation: Citation
     confidence: float
+
+
+@dataclass(frozen=True)
+class NoAnswer:
+    """Why `ask` gives no answer: a reason code and a sentence in French for the page."""
+
+    reason: str  # see service.search.scope.REASONS
+    message: str
+    places: tuple[str, ...] = ()
+    years: tuple[int, ...] = ()
+    available_years: tuple[int, ...] = ()
+    authorities: tuple[str, ...] = ()
 
 
 @dataclass
@@ -70,3 +83,6 @@ class SearchResult:
     places: list[str] = field(default_factory=list)
     corrections: dict[str, str] = field(default_factory=dict)
     answer_features: tuple[float, ...] | None = None  # inputs of the confidence, for calibration
+    no_answer: NoAnswer | None = None  # set by `ask` when `answer` is None
+    candidate: Answer | None = None  # the chosen sentence, shown or not (for calibration and diagnostics)
+    candidate_verified: bool = False  # it passed verification

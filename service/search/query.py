@@ -7,76 +7,14 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from indexer.analyzer import ENGLISH_STOP_WORDS, STOP_WORDS, fold, tokens, words
-from service.search.gazetteer import Gazetteer
+from service.search.chatter import CHATTER
+from service.search.gazetteer import Gazetteer, Place
 from service.search.spelling import SpellingCorrector
 from service.search.synonyms import SynonymLexicon
 
 MAX_QUERY_CHARS = 500
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
 _SPACES = re.compile(r"\s+")
-
-# Words a caller uses to talk, not to say what they need; dropped from the lexical query only.
-CHATTER = frozenset(
-    fold(w)
-    for w in [
-        "bonjour",
-        "bonsoir",
-        "salut",
-        "merci",
-        "svp",
-        "stp",
-        "madame",
-        "monsieur",
-        "voudrais",
-        "voudrait",
-        "veux",
-        "aimerais",
-        "aimerait",
-        "savoir",
-        "dire",
-        "demander",
-        "appelle",
-        "appeler",
-        "appelais",
-        "question",
-        "renseignement",
-        "renseignements",
-        "possible",
-        "habite",
-        "habitons",
-        "habitent",
-        "vis",
-        "vivons",
-        "trouve",
-        "quelqu",
-        "chose",
-        "truc",
-        "trucs",
-        "peux",
-        "pouvez",
-        "pourriez",
-        "pourrais",
-        "ya",
-        "faut",
-        "fallait",
-        "est-ce",
-        "faire",
-        "fais",
-        "bien",
-        "alors",
-        "voila",
-        "oui",
-        "non",
-        "ok",
-        "dois",
-        "doit",
-        "sais",
-        "sait",
-        "combien",
-        "comment",
-    ]
-)
-
 
 # English function words that are not French words too ("a", "on", "me" are both).
 _ENGLISH_ONLY = ENGLISH_STOP_WORDS - STOP_WORDS
@@ -108,6 +46,8 @@ class QueryPlan:
     places: list[str] = field(default_factory=list)
     dense_text: str = ""
     language: str = "fr"  # "en" for a question asked in English
+    located: tuple[Place, ...] = ()  # the places behind `places`
+    equivalents: tuple[frozenset[str], ...] = ()  # per term: lexicon terms that may stand for it
 
     @property
     def highlight_terms(self) -> frozenset[str]:
@@ -166,4 +106,6 @@ class QueryAnalyzer:
             [p.name for p in places],
             dense_text,
             "en" if looks_english(text) else "fr",
+            tuple(places),
+            tuple(self._lexicon.equivalents(terms, surfaces)),
         )

@@ -82,7 +82,19 @@ class SynonymLexicon:
             pairs.append((expansion, [acronym]))
         return cls.from_pairs(pairs)
 
+    def equivalents(self, terms: list[str], words: list[str] | None = None) -> list[frozenset[str]]:
+        """For each term, the analysed terms that may stand for it (expansions of the phrases it is in)."""
+        out: list[set[str]] = [set() for _ in terms]
+        for start, size, entry in self._spans(terms, words):
+            for i in range(start, start + size):
+                out[i].update(entry.terms)
+        return [frozenset(s) for s in out]
+
     def _matches(self, terms: list[str], words: list[str] | None) -> Iterator[_Entry]:
+        for _, _, entry in self._spans(terms, words):
+            yield entry
+
+    def _spans(self, terms: list[str], words: list[str] | None) -> Iterator[tuple[int, int, _Entry]]:
         """Entries whose phrase occurs in `terms`, scanning left to right, longest phrase first.
 
         `words` are the folded query words behind `terms` (same length), matched against acronyms;
@@ -95,11 +107,11 @@ class SynonymLexicon:
             for size in range(min(self._max_len, len(terms) - i), 0, -1):
                 entry = self._entries.get(tuple(terms[i : i + size]))
                 if entry is not None:
-                    yield entry
+                    yield i, size, entry
                     matched = size
                     break
             if not matched and words[i] in self._acronyms:
-                yield self._acronyms[words[i]]
+                yield i, 1, self._acronyms[words[i]]
                 matched = 1
             i += max(matched, 1)
 

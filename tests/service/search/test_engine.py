@@ -7,6 +7,8 @@ import pytest
 
 from indexer.embedders.hashing import HashingEmbedder
 from indexer.errors import EmbedderError
+from service.search.answer import FEATURES
+from service.search.display import display_text
 from service.search.engine import SearchEngine
 from service.search.models import Filters
 
@@ -75,11 +77,42 @@ def test_place_of_the_caller_boosts_its_authority(engine: SearchEngine):
 
 def test_ask_returns_an_answer_with_its_own_offsets(engine: SearchEngine):
     result = engine.ask("combien de places dans la crèche municipale ?")
-    assert result.answer_features is not None and len(result.answer_features) == 7
+    assert result.answer_features is not None and len(result.answer_features) == len(FEATURES)
     if result.answer is not None:  # the hashing embedder gives low similarities: answer may be withheld
         c = result.answer.citation
-        assert engine.bundle.document(c.document_id).text[c.start : c.end] == result.answer.text
+        assert display_text(engine.bundle.document(c.document_id).text[c.start : c.end]) == result.answer.text
         assert 0.0 <= result.answer.confidence <= 1.0
+
+
+def test_ask_says_why_there_is_no_answer(engine: SearchEngine):
+    chatter = engine.ask("Allô, bonjour, vous m'entendez ?")
+    assert chatter.answer is None and chatter.no_answer.reason == "no_question"
+    assert chatter.hits == []  # nothing is searched for an input that asks nothing
+    elsewhere = engine.ask("combien de places en crèche à Ajaccio ?")
+    assert elsewhere.answer is None and elsewhere.no_answer.reason == "territory_not_covered"
+    assert elsewhere.hits  # the passages are still given
+    assert "Ajaccio" in elsewhere.no_answer.message
+    earlier = engine.ask("combien de places en crèche en 2015 ?")
+    assert earlier.answer is None and earlier.no_answer.reason == "period_not_covered"
+    assert earlier.no_answer.available_years == (2022, 2023)
+    unsure = engine.ask("xylophone quantique martien")
+    assert unsure.answer is None and unsure.no_answer.reason == "no_clear_answer"
+
+
+def test_ask_marks_the_best_sentence_of_each_passage(engine: SearchEngine):
+    result = engine.ask("combien de caméras de vidéoprotection ?", k=3)
+    for hit in result.hits:
+        start, end = hit.best_sentence
+        assert 0 <= start < end <= len(hit.text)
+    top = result.hits[0]
+    assert "42" in top.text[top.best_sentence[0] : top.best_sentence[1]]
+
+
+def test_an_answer_must_give_the_kind_of_answer_asked_for(engine: SearchEngine):
+    # The passage about the crèche holds "crèche" but no opening hours: no answer line.
+    result = engine.ask("quels sont les horaires de la crèche municipale ?")
+    assert result.answer is None and result.no_answer.reason == "no_clear_answer"
+    assert result.candidate is not None and not result.candidate_verified
 
 
 def test_unknown_mode_is_rejected(engine: SearchEngine):

@@ -1,0 +1,197 @@
+"""The kind of answer a question asks for, and whether a sentence gives one.
+
+« Combien ça coûte » asks for an amount, « quel numéro » for a phone number, « quand » for a date,
+« quels horaires » for opening times, « où » for a place, « comment faire » for a procedure. A
+sentence that lacks the kind of answer asked for does not answer, however close its words are.
+Patterns match folded text (lower case, no accents), except where the accent carries the meaning
+(« où » against « ou »).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from indexer.analyzer import fold
+
+_MONTHS = r"janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre"
+_NUMBER_WORDS = (
+    r"deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|quinze|seize|vingt|"
+    r"trente|quarante|cinquante|soixante|cent|cents|mille|millions?|milliards?|dizaines?|vingtaine|trentaine|"
+    r"quarantaine|cinquantaine|soixantaine|centaines?|milliers?|majorite|moitie"
+)
+# A figure that is not only a year: « 274 logements », « 1 909 postes », « 65 % », « une soixantaine ».
+_COUNT = re.compile(rf"\b(?!(?:19|20)\d\d\b)\d[\d  .,]*\b|\b\d+ ?%|\b(?:{_NUMBER_WORDS})\b(?! (?:fois|jour|part)\b)")
+_MONEY = re.compile(r"€|\beuros?\b|\beur\b|\bgratuit|\bfree\b|\bm€|\bk€")
+_PHONE = re.compile(
+    r"(?:\+33|\b0)\s?[1-9](?:[ .-]?\d\d){4}\b|\b0 ?8\d\d[ .]?\d{3}[ .]?\d{3}\b"
+    r"|\b(?:numero|tel|telephone|composer|composez|appelez|appeler(?: le)?|au) "
+    r"(?:\d\d \d\d|\d{3}|[1-9]\d)\b(?![ .,/]?\d)"
+)
+_DATE = re.compile(
+    rf"\b(?:19|20)\d\d\b|\b(?:{_MONTHS})\b|\b\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?\b|\b(?:lundi|mardi|mercredi|jeudi|"
+    r"vendredi|samedi|dimanche)\b|\bchaque (?:annee|mois|semaine)\b"
+)
+_HOURS = re.compile(
+    r"\b\d{1,2} ?h(?: ?\d\d)?\b|\b\d{1,2}:\d\d\b|\bheures? d'ouverture\b|\b24 ?h ?/ ?24\b|\b7 ?j ?/ ?7\b"
+    r"|\b(?:du|le|les|tous les|chaque) (?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)s?\b"
+)
+_AGE = re.compile(r"\b\d{1,3} ans\b|\bans et plus\b|\bmoins de \d+ ans\b|\bmineurs?\b|\bmajeurs?\b|\bage de\b")
+_DURATION = re.compile(
+    r"\b\d+(?:[.,]\d+)? ?(?:jours?|semaines?|mois|ans|annees?|heures?|h|minutes?|min)\b"
+    rf"|\b(?:{_NUMBER_WORDS}) (?:jours?|semaines?|mois|ans|annees?|heures?)\b|\bperiode maximale\b|\bduree\b"
+)
+_PLACE = re.compile(
+    r"\b(?:rue|avenue|boulevard|place|quai|chemin|allee|route|impasse|cours)\b|\b\d{5}\b"
+    r"|\b(?:maison|centre|espace|hotel|mairie|antenne|agence|bureau|guichet|site|locaux|local|lieu|lieux|"
+    r"batiment|siege|accueil|point|structure|unite|foyer|residence|etablissement|service|permanences?|"
+    r"hebergement|equipement|salle|musee|mediatheque|bibliotheque|piscine|college|ecole|parc|port)s?\b"
+)
+_PLACE_NAMED = re.compile(r"\b(?:à|au|aux|dans|sur|près de|située?s?) (?:la |le |l'|les )?[A-ZÀ-Ý]")
+_PROCEDURE = re.compile(
+    r"\b(?:il faut|doi(?:t|vent)|peu(?:t|vent)|permet(?:tent)?|s'adresser|adresse[rz]?|contacte[rz]?|aupres|"
+    r"demandes?|dossiers?|formulaires?|en ligne|inscri\w*|se rendre|rendez-vous|deposer|depot|saisi\w*|"
+    r"sollicit\w*|candidat\w*|pieces? justificatives?|justificatifs?|guichet|accompagn\w*|orient\w*|"
+    r"propose\w*|beneficier|acceder|acces|numero|telephone|appeler|site internet|plateforme)\b"
+)
+_DEADLINE = re.compile(
+    rf"\b(?:jusqu'? ?(?:au|a|en)|avant (?:le|la|fin)|au plus tard|date limite|d'ici (?:le|la|fin)|des (?:le|la)|"
+    rf"a partir du|a compter du)\b[^.;]{{0,30}}(?:\d|{_MONTHS}|rentree|ete|printemps|automne|hiver)"
+)
+_MAXIMUM = re.compile(
+    r"\b(?:jusqu'? ?a \d|maximum|maximale?|plafon\w*|au plus|dans la limite|au maximum|ne peut exceder|limitee? a)"
+)
+_PERSON = re.compile(r"\b(?:M\.|Mme|Mmes|MM\.|Dr|Pr|Madame|Monsieur)\s+[A-ZÀ-Ý]|\b[A-ZÀ-Ý][a-zà-ÿ]+ [A-ZÀ-Ý]{2,}\b")
+_REASON = re.compile(
+    r"\b(?:car|parce|en raison|du fait|suite a|a cause|afin|pour (?:permettre|eviter|garantir|limiter|repondre)|"
+    r"risques?|objectifs?|vise|visant|but|necessit\w*|cause|consequence|explique|lie|liee)\b"
+)
+
+
+@dataclass(frozen=True)
+class AnswerKind:
+    """One kind of answer: how a question asks for it, and what a sentence that gives it holds."""
+
+    name: str
+    asks: re.Pattern[str]
+    gives: re.Pattern[str]
+    folded_sentence: bool = True  # match `gives` on folded text (False: on the text as written)
+    gives_as_written: re.Pattern[str] | None = None  # a second test on the text as written
+
+
+# Order matters: « combien ça coûte » is an amount before it is a count, « à quelle heure » hours
+# before a date.
+KINDS: tuple[AnswerKind, ...] = (
+    AnswerKind(
+        "maximum",
+        re.compile(
+            r"\b(?:montant (?:maximum|maximal|max)|au maximum|maximum|plafond|jusqu'? ?a combien|how much at most)\b"
+        ),
+        _MAXIMUM,
+    ),
+    AnswerKind(
+        "amount",
+        re.compile(
+            r"\b(?:combien (?:ca |cela |ils? |elles? )?(?:cout|coute|coutent|coutera|paye|payer|touch|rembours|"
+            r"verse|rapport|faut payer|d'argent|d'euros|de sous)|combien (?:je |on |il |elle |vous )?(?:touch|recev|"
+            r"pai|peu\w* toucher|peu\w* avoir|aur)|quel (?:est le )?(?:montant|prix|tarif|cout|budget)|quelle somme|"
+            r"quels? (?:tarifs?|prix|montants?|salaires?)|quel est (?:le|son) salaire|combien gagne|how much|price|"
+            r"fee|what does it cost|cost)"
+        ),
+        _MONEY,
+    ),
+    AnswerKind(
+        "phone",
+        re.compile(
+            r"\b(?:(?:quel|le|un|son|leur|votre|du) (?:numero|telephone|tel)\b|numero (?:de telephone|de tel|a "
+            r"appeler|pour|unique|vert|d'appel)|numero\b(?! (?:de (?:securite|dossier|allocataire|siret|fiscal|"
+            r"client|rue))|\d)|appeler (?:quel|qui)|phone number|telephone number)"
+        ),
+        _PHONE,
+    ),
+    AnswerKind(
+        "hours",
+        re.compile(
+            r"\b(?:horaires?|heures? d'ouverture|a quelle heure|quelles heures|"
+            r"ouvert(?:e|s)? (?:quand|le|les|a quelle)|quand (?:est-ce que )?(?:c'est |ca )?ouv|jours? d'ouverture|"
+            r"opening (?:hours|times)|what time)\b"
+        ),
+        _HOURS,
+    ),
+    AnswerKind(
+        "age",
+        re.compile(r"\b(?:quel age|a partir de quel age|jusqu'a quel age|age (?:minimum|limite)|how old)\b"),
+        _AGE,
+    ),
+    AnswerKind(
+        "duration",
+        re.compile(r"\b(?:combien de temps|quel delai|quels delais|quelle duree|pendant combien|how long)\b"),
+        _DURATION,
+    ),
+    AnswerKind(
+        "deadline",
+        re.compile(
+            r"\b(?:jusqu'? ?a quand|jusqu'? ?a quelle date|date limite|avant quelle date|deadline|until when)\b"
+        ),
+        _DEADLINE,
+    ),
+    AnswerKind(
+        "date",
+        re.compile(
+            r"\b(?:quand\b|quelle date|a quelle date|depuis quand|en quelle annee|quelle annee|"
+            r"when\b|what date|what year|which year)"
+        ),
+        _DATE,
+    ),
+    AnswerKind("count", re.compile(r"\b(?:combien|nombre de|quel nombre|how many|number of)\b"), _COUNT),
+    AnswerKind("person", re.compile(r"\b(?:qui est|qui sont|qui dirige|qui preside|who is|who are)\b"), _PERSON, False),
+    AnswerKind("reason", re.compile(r"\b(?:pourquoi|pour quelle raison|why)\b"), _REASON),
+)
+_BY_NAME = {kind.name: kind for kind in KINDS}
+
+# « où » is a place question only with its accent, or in phrasings where « ou » cannot mean « or ».
+_WHERE = re.compile(
+    r"(?:^|[\s,;(])où\b|\b(?:c'est ou|ou (?:se trouve|se situe|aller|s'adresser|trouver|est|sont|peut-on|puis-je|"
+    r"je peux|on peut|faut-il|il faut|dois-je|deposer|ca se passe)|par ou|quel endroit|quel lieu|quelle adresse|"
+    r"(?:un|quelque) (?:endroit|lieu)|where)\b",
+    re.IGNORECASE,
+)
+# « comment » asks for a procedure when the asker is the one who acts: « comment faire », « comment
+# je peux », « comment obtenir » — not « comment le Département a-t-il aidé ».
+_HOW_TO = re.compile(
+    r"\b(?:comment (?:est-ce qu'on |est-ce que je |est-ce que l'on |on |je |j'|nous |puis-je |peut-on |dois-je |"
+    r"faut-il |il faut |faire|obtenir|avoir|demander|s'inscrire|inscrire|beneficier|contacter|joindre|proceder|"
+    r"acceder|deposer|signaler|se passe|ca (?:se passe|marche|fonctionne))|quelles? (?:sont les )?demarches?|"
+    r"que (?:dois-je|faut-il|faire)|qu'est-ce (?:que je dois|qu'il faut) faire|how (?:do|can|to)\b)"
+)
+PLACE = AnswerKind("place", _WHERE, _PLACE, gives_as_written=_PLACE_NAMED)
+PROCEDURE = AnswerKind("procedure", _HOW_TO, _PROCEDURE)
+
+
+def _folded(text: str) -> str:
+    return fold(text).replace("’", "'")
+
+
+def expected_kind(question: str) -> AnswerKind | None:
+    """The kind of answer `question` asks for, or None when any statement may answer it."""
+    folded = _folded(question)
+    for kind in KINDS:
+        if kind.asks.search(folded):
+            return kind
+    if _WHERE.search(question):
+        return PLACE
+    if _HOW_TO.search(folded):
+        return PROCEDURE
+    return None
+
+
+def kind_named(name: str) -> AnswerKind:
+    """The kind called `name` (KeyError otherwise)."""
+    return PLACE if name == "place" else PROCEDURE if name == "procedure" else _BY_NAME[name]
+
+
+def gives(kind: AnswerKind, sentence: str) -> bool:
+    """True when `sentence` holds an answer of `kind`."""
+    if kind.gives.search(_folded(sentence) if kind.folded_sentence else sentence):
+        return True
+    return bool(kind.gives_as_written and kind.gives_as_written.search(sentence))
