@@ -149,7 +149,7 @@ class RequestContextMiddleware:
                 "duration_ms": round(elapsed * 1000, 2),
                 "build_id": index.build_id if index else None,
             }
-            if "log_query" in state:
+            if state.get("log_query") is not None:
                 fields["query"] = state["log_query"]
             log.info("%s %s %s", method, route, status, extra=fields)
 

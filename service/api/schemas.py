@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from service.search.models import Answer, Citation, Hit, SearchResult
+from service.search.models import Answer, Citation, Hit, NoAnswer, SearchResult
 from service.search.query import MAX_QUERY_CHARS, clean_query
 
 MAX_K = 50
@@ -95,14 +95,37 @@ class HitOut(BaseModel):
     text: str
     highlights: list[tuple[int, int]]
     citation: CitationOut
+    best_sentence: tuple[int, int] | None = Field(
+        None,
+        description="Avec /v1/ask : [début, fin) dans `text` de la phrase du passage qui répond le mieux.",
+    )
 
 
 class AnswerOut(BaseModel):
     """Extractive answer: the sentence(s) of a report that answer the question."""
 
-    text: str
+    text: str = Field(
+        description="La phrase à lire, sans puces ni retours à la ligne ; `citation` en donne la place exacte."
+    )
     citation: CitationOut
-    confidence: float
+    confidence: float = Field(description="Probabilité estimée que la phrase réponde à la question.")
+
+
+NoAnswerReason = Literal["no_question", "territory_not_covered", "period_not_covered", "no_clear_answer"]
+
+
+class NoAnswerOut(BaseModel):
+    """Why there is no answer line."""
+
+    reason: NoAnswerReason = Field(
+        description="no_question : pas de question ; territory_not_covered : lieu hors des rapports indexés ; "
+        "period_not_covered : période hors des rapports ; no_clear_answer : aucune phrase ne répond clairement."
+    )
+    message: str = Field(description="Explication en français, à afficher telle quelle.")
+    places: list[str] = Field(default_factory=list, description="Lieux nommés qu'aucun rapport ne couvre.")
+    years: list[int] = Field(default_factory=list, description="Années demandées qu'aucun rapport ne couvre.")
+    available_years: list[int] = Field(default_factory=list)
+    authorities: list[str] = Field(default_factory=list, description="Collectivités couvertes par l'index.")
 
 
 class SearchResponse(BaseModel):
@@ -115,6 +138,7 @@ class AskResponse(BaseModel):
     question: str
     took_ms: float
     answer: AnswerOut | None = Field(description="null quand les rapports ne répondent pas à la question.")
+    no_answer: NoAnswerOut | None = Field(None, description="Pourquoi il n'y a pas de réponse (null sinon).")
     passages: list[HitOut]
 
 
@@ -245,6 +269,20 @@ def hit_out(hit: Hit, root_path: str = "") -> HitOut:
         text=hit.text,
         highlights=[(s, e) for s, e in hit.highlights],
         citation=citation_out(hit.citation, root_path),
+        best_sentence=hit.best_sentence,
+    )
+
+
+def no_answer_out(no_answer: NoAnswer | None) -> NoAnswerOut | None:
+    if no_answer is None:
+        return None
+    return NoAnswerOut(
+        reason=no_answer.reason,  # type: ignore[arg-type]
+        message=no_answer.message,
+        places=list(no_answer.places),
+        years=list(no_answer.years),
+        available_years=list(no_answer.available_years),
+        authorities=list(no_answer.authorities),
     )
 
 
@@ -271,5 +309,6 @@ def ask_response(result: SearchResult, root_path: str = "") -> AskResponse:
         question=result.query,
         took_ms=round(result.took_ms, 2),
         answer=answer_out(result.answer, root_path),
+        no_answer=no_answer_out(result.no_answer),
         passages=[hit_out(h, root_path) for h in result.hits],
     )

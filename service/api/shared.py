@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import Request
 
 from service.api.schemas import ErrorResponse
+from service.search.chatter import redact_personal_data
 from service.settings import Settings
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -20,6 +21,12 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def remember_query(request: Request, settings: Settings, text: str) -> None:
-    """Hand the query text to the access log, only when the settings allow logging it."""
+    """Hand the query text to the access log, only when the settings allow logging it, and never
+    with the phone numbers or e-mail addresses a caller may have typed."""
     if settings.log_queries:
-        request.state.log_query = text
+        request.state.log_query = redact_personal_data(text)
+
+
+def forget_query(request: Request) -> None:
+    """Keep the query text out of the access log after all."""
+    request.state.log_query = None

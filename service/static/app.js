@@ -9,6 +9,14 @@
 
   var MAX_QUERY = 500;
   var PASSAGES = 10;
+  var NO_CLEAR_ANSWER_MESSAGE = "Aucune phrase ne répond clairement ; voici les passages les plus proches.";
+  // Titles of the no-answer box, by the reason the API gives (`no_answer.reason`).
+  var NO_ANSWER_TITLES = {
+    no_question: "Pas de question à rechercher",
+    territory_not_covered: "Territoire non couvert par les rapports",
+    period_not_covered: "Période non couverte par les rapports",
+    no_clear_answer: "Les rapports ne répondent pas clairement",
+  };
   var SUGGEST_DELAY_MS = 180;
   var SUGGEST_MIN_CHARS = 2;
   var REQUEST_TIMEOUT_MS = 20000;
@@ -865,18 +873,58 @@
       els.answer.appendChild(card);
       return { el: card, href: href, copy: copy, citation: citation };
     }
-    var none = h("article", { class: "no-answer result-item", tabindex: "-1", "aria-labelledby": "no-answer-title", "data-result": "no-answer" }, [
-      h("h3", { id: "no-answer-title", class: "no-answer-title", text: "Les rapports ne répondent pas à cette question" }),
-      h("p", {
-        text:
-          "Aucune phrase des rapports n'y répond avec assez de certitude. Les passages ci-dessous abordent peut-être le sujet : vérifiez-les avant de vous en servir, ou orientez la demande vers le service compétent.",
-      }),
-    ]);
+    var reason = (data && data.no_answer) || {};
+    var title = NO_ANSWER_TITLES[reason.reason] || NO_ANSWER_TITLES.no_clear_answer;
+    var none = h(
+      "article",
+      {
+        class: "no-answer result-item",
+        tabindex: "-1",
+        "aria-labelledby": "no-answer-title",
+        "data-result": "no-answer",
+        "data-reason": reason.reason || "no_clear_answer",
+      },
+      [
+        h("h3", { id: "no-answer-title", class: "no-answer-title", text: title }),
+        h("p", { class: "no-answer-message", text: reason.message || NO_CLEAR_ANSWER_MESSAGE }),
+      ]
+    );
+    if (reason.reason !== "no_question") {
+      none.appendChild(
+        h("p", {
+          class: "no-answer-advice",
+          text: "Vérifiez les passages avant de vous en servir, ou orientez la demande vers le service compétent.",
+        })
+      );
+    }
     els.answer.appendChild(none);
     return { el: none, href: null, copy: null, citation: null };
   }
 
-  function renderPassage(p, i) {
+  /** Passage text with the query words marked and, when given, its best sentence set apart. */
+  function appendPassageText(parent, text, spans, best) {
+    text = displayText(text);
+    if (!Array.isArray(best) || !(best[1] > best[0])) return appendHighlighted(parent, text, spans);
+    var points = Array.from(text);
+    var cut = [0, Math.max(0, Math.min(points.length, best[0])), Math.max(0, Math.min(points.length, best[1])), points.length];
+    for (var i = 0; i < 3; i++) {
+      var from = cut[i];
+      var to = cut[i + 1];
+      if (to <= from) continue;
+      var shifted = (Array.isArray(spans) ? spans : [])
+        .map(function (span) {
+          return [Math.max(span[0], from) - from, Math.min(span[1], to) - from];
+        })
+        .filter(function (span) {
+          return span[1] > span[0];
+        });
+      var target = i === 1 ? parent.appendChild(h("span", { class: "best-sentence" })) : parent;
+      appendHighlighted(target, points.slice(from, to).join(""), shifted);
+    }
+    return parent;
+  }
+
+  function renderPassage(p, i, withBest) {
     var citation = p.citation || {};
     var href = docUrl(citation);
     var copy = copyLine(p.text, citation);
@@ -890,7 +938,9 @@
       "data-result": "passage",
     });
     article.appendChild(h("p", { id: id + "-cite", class: "citation passage-citation", text: citationLine(citation) }));
-    article.appendChild(appendHighlighted(h("p", { id: id + "-text", class: "passage-text" }), p.text || "", p.highlights));
+    article.appendChild(
+      appendPassageText(h("p", { id: id + "-text", class: "passage-text" }), p.text || "", p.highlights, withBest ? p.best_sentence : null)
+    );
     article.appendChild(
       h("div", { class: "result-actions" }, [
         h("a", { class: "open-citation", href: href, text: "Voir le passage dans le document" }),
@@ -916,11 +966,17 @@
     clear(els.passages);
     var passages = (data && (data.passages || data.results)) || [];
     passages.forEach(function (p, i) {
-      var rendered = renderPassage(p, i);
+      var rendered = renderPassage(p, i, !data.answer);
       els.passages.appendChild(rendered.li);
       items.push(rendered.item);
     });
-    els.passagesHeading.hidden = false;
+    var asksNothing = !!(data.no_answer && data.no_answer.reason === "no_question");
+    els.passagesHeading.hidden = asksNothing;
+    if (asksNothing) {
+      setStatus(NO_ANSWER_TITLES.no_question + ".");
+      document.title = s.q + " — Rapporteur";
+      return;
+    }
     els.passagesHeading.textContent = passages.length
       ? (data.answer ? "Passages des rapports" : "Passages les plus proches")
       : "Aucun passage";
@@ -929,9 +985,11 @@
       if (filterSummary(s).length) tips.push(" ou retirez des filtres");
       els.passages.appendChild(h("li", { class: "passage passage-empty", text: tips.join("") + "." }));
     }
+    var reasonTitle = data.no_answer && NO_ANSWER_TITLES[data.no_answer.reason];
     var said = data.answer
       ? "Réponse trouvée. " + plural(passages.length, "passage", "passages") + "."
-      : "Les rapports ne répondent pas à cette question. " +
+      : (reasonTitle || NO_ANSWER_TITLES.no_clear_answer) +
+        ". " +
         plural(passages.length, "passage proche", "passages proches") +
         ".";
     setStatus(said);

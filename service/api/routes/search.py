@@ -18,8 +18,9 @@ from service.api.schemas import (
     ask_response,
     search_response,
 )
-from service.api.shared import ERROR_RESPONSES, remember_query
+from service.api.shared import ERROR_RESPONSES, forget_query, remember_query
 from service.search.models import Filters
+from service.search.scope import NO_QUESTION
 
 router = APIRouter(prefix="/v1", tags=["recherche"], responses=ERROR_RESPONSES)
 
@@ -60,4 +61,6 @@ async def ask(
     remember_query(request, settings, body.question)
     filters = Filters(organisation=body.organisation, year=body.year, kind=body.kind)
     result = await run(index.engine.ask, body.question, body.k, filters)
+    if result.no_answer is not None and result.no_answer.reason == NO_QUESTION:
+        forget_query(request)  # chatter or a name and number typed by mistake: nothing to keep
     return ask_response(result, request.scope.get("root_path", ""))

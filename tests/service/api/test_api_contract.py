@@ -10,9 +10,10 @@ from fastapi.testclient import TestClient
 from indexer.analyzer import analyze
 from indexer.bundle import load_bundle
 from indexer.chunking import section_at
+from service.search.display import display_text
 
 CITATION_KEYS = {"document_id", "title", "organisation", "year", "section", "page", "start", "end", "url"}
-HIT_KEYS = {"rank", "score", "text", "highlights", "citation"}
+HIT_KEYS = {"rank", "score", "text", "highlights", "citation", "best_sentence"}
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
@@ -29,6 +30,9 @@ def _check_hit(hit: dict, bundle_texts: dict[str, str]) -> None:
     assert url.path == f"/v1/documents/{citation['document_id']}"
     assert parse_qs(url.query) == {"start": [str(citation["start"])], "end": [str(citation["end"])]}
     for start, end in hit["highlights"]:
+        assert 0 <= start < end <= len(hit["text"])
+    if hit["best_sentence"] is not None:
+        start, end = hit["best_sentence"]
         assert 0 <= start < end <= len(hit["text"])
 
 
@@ -90,10 +94,12 @@ def test_ask_contract(client: TestClient, texts: dict[str, str]) -> None:
     response = client.post("/v1/ask", json={"question": "Combien de caméras de vidéoprotection ?", "k": 2})
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"question", "took_ms", "answer", "passages"}
+    assert set(body) == {"question", "took_ms", "answer", "no_answer", "passages"}
     assert len(body["passages"]) <= 2
     for hit in body["passages"]:
         _check_hit(hit, texts)
+        assert hit["best_sentence"] is not None  # ask marks the sentence of each passage that answers best
+    assert body["no_answer"] is None
     answer = body["answer"]
     assert answer is not None
     assert set(answer) == {"text", "citation", "confidence"}
@@ -101,9 +107,8 @@ def test_ask_contract(client: TestClient, texts: dict[str, str]) -> None:
     assert 0 <= answer["confidence"] <= 1
     citation = answer["citation"]
     assert set(citation) == CITATION_KEYS
-    assert answer["text"] in texts[citation["document_id"]][citation["start"] : citation["end"]] or (
-        texts[citation["document_id"]][citation["start"] : citation["end"]] in answer["text"]
-    )
+    # The text is cleaned for reading out; the citation points at the exact raw span.
+    assert answer["text"] == display_text(texts[citation["document_id"]][citation["start"] : citation["end"]])
 
 
 def test_ask_defaults_and_filters(client: TestClient) -> None:
@@ -230,3 +235,30 @@ def test_request_id_is_echoed_or_made(client: TestClient) -> None:
     assert client.get("/healthz", headers={"X-Request-ID": "abc-123"}).headers["X-Request-ID"] == "abc-123"
     made = client.get("/healthz", headers={"X-Request-ID": "bad id\twith spaces"}).headers["X-Request-ID"]
     assert made != "bad id\twith spaces" and len(made) == 32
+
+
+@pytest.mark.parametrize(
+    ("question", "reason"),
+    [
+        ("Allô ? Bonjour madame, vous m'entendez ?", "no_question"),
+        ("Josiane Carrel 06 39 98 42 17", "no_question"),
+        ("combien de places en crèche à Ajaccio ?", "territory_not_covered"),
+        ("combien de caméras en 2015 ?", "period_not_covered"),
+        ("xylophone quantique martien", "no_clear_answer"),
+    ],
+)
+def test_ask_says_why_there_is_no_answer(client: TestClient, question: str, reason: str) -> None:
+    body = client.post("/v1/ask", json={"question": question}).json()
+    assert body["answer"] is None
+    no_answer = body["no_answer"]
+    assert set(no_answer) == {"reason", "message", "places", "years", "available_years", "authorities"}
+    assert no_answer["reason"] == reason and no_answer["message"]
+    assert (body["passages"] == []) == (reason == "no_question")
+    if reason == "territory_not_covered":
+        assert no_answer["places"] == ["Ajaccio"]
+        assert set(no_answer["authorities"]) == {"Ville de Testville", "Département du Test"}
+    if reason == "period_not_covered":
+        assert no_answer["years"] == [2015] and no_answer["available_years"] == [2022, 2023]
+    # /v1/search is not concerned: it still returns passages for the same text.
+    if reason != "no_question":
+        assert client.get("/v1/search", params={"q": question}).json()["results"]

@@ -132,6 +132,17 @@ def test_access_log_keeps_the_question_when_configured(make_client, caplog: pyte
     assert json.loads(JsonFormatter().format(record))["query"] == "routes départementales"
 
 
+def test_logged_questions_never_hold_phone_numbers_or_addresses(make_client, caplog) -> None:
+    with make_client(log_queries=True) as client, caplog.at_level(logging.INFO, logger="service.access"):
+        client.post("/v1/ask", json={"question": "aide pour Josiane au 06 39 98 42 17, josiane@exemple.fr"})
+        client.post("/v1/ask", json={"question": "Josiane Carrel 06 39 98 42 17"})  # typed by mistake
+    records = [r for r in caplog.records if r.name == "service.access" and r.route == "/v1/ask"]
+    lines = [JsonFormatter().format(r) for r in records]
+    assert all("42 17" not in line and "exemple.fr" not in line for line in lines)
+    assert json.loads(lines[0])["query"] == "aide pour Josiane au [masqué], [masqué]"
+    assert "query" not in json.loads(lines[1])  # not a question: nothing of it is kept
+
+
 def test_live_server_logs_json_lines_only(tiny_index: Path, tmp_path: Path) -> None:
     with live_server(tiny_index, tmp_path / "server.log") as server, httpx.Client(base_url=server.url) as http:
         http.get("/v1/search", params={"q": "une question personnelle"})

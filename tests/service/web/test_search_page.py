@@ -12,7 +12,7 @@ from browser_support import XSS_IMG, XSS_ORGANISATION, XSS_SCRIPT, XSS_TITLE, ap
 
 ANSWERED = "Combien de kilomètres de routes départementales ?"
 UNANSWERED = "Qui a gagné la coupe du monde de football ?"
-NO_ANSWER_TEXT = "Les rapports ne répondent pas à cette question"
+NO_CLEAR_ANSWER_TITLE = "Les rapports ne répondent pas clairement"
 
 
 # -- helpers ---------------------------------------------------------------------------------------
@@ -316,32 +316,51 @@ def test_keyboard_only_navigation_and_copy(page, base_url, artifacts):
     assert page.evaluate("document.activeElement.id") == "q"
 
 
-def test_no_answer_state(page, base_url, artifacts):
-    """`answer: null` from /v1/ask: the plain no-answer state, then the nearest passages.
+NO_ANSWER_CASES = [
+    ("Allô, bonjour madame, vous m'entendez ?", "no_question", "Pas de question à rechercher"),
+    ("combien de places en crèche à Ajaccio ?", "territory_not_covered", "Territoire non couvert par les rapports"),
+    ("combien de places en crèche en 2015 ?", "period_not_covered", "Période non couverte par les rapports"),
+    (UNANSWERED, "no_clear_answer", NO_CLEAR_ANSWER_TITLE),
+]
 
-    The real response is fetched and only its `answer` set to null: whether the engine answers a question
-    depends on the answer calibration, which is fitted for the production embedder, not the test one.
-    """
 
-    def without_answer(route):
-        response = route.fetch()
-        body = response.json()
-        body["answer"] = None
-        route.fulfill(response=response, json=body)
-
-    page.route("**/v1/ask", without_answer)
+@pytest.mark.parametrize(("question", "reason", "title"), NO_ANSWER_CASES, ids=[c[1] for c in NO_ANSWER_CASES])
+def test_each_no_answer_reason_is_shown_in_french(page, base_url, artifacts, question, reason, title):
+    """`no_answer` from /v1/ask: its title and message in the answer box; the closest passages below,
+    each with the sentence that comes closest to answering set apart (none for an input that asks nothing)."""
+    expected = ask(base_url, question)
+    assert expected["answer"] is None and expected["no_answer"]["reason"] == reason
     page.goto("/")
-    search(page, UNANSWERED)
+    search(page, question)
     state = page.locator("#answer .no-answer")
-    assert state.get_by_role("heading", name=NO_ANSWER_TEXT).is_visible()
+    assert state.get_attribute("data-reason") == reason
+    assert state.get_by_role("heading", name=title).is_visible()
+    assert state.locator(".no-answer-message").inner_text() == expected["no_answer"]["message"]
     assert page.locator("#answer .answer-card").count() == 0
-    assert NO_ANSWER_TEXT in page.locator("#status").inner_text()
-    assert page.locator("#passages-heading").inner_text() == "Passages les plus proches"
-    assert page.locator("#passages .passage-card").count() == len(ask(base_url, UNANSWERED)["passages"])
+    assert title in page.locator("#status").inner_text()
+    passages = expected["passages"]
+    assert page.locator("#passages .passage-card").count() == len(passages)
+    if reason == "no_question":
+        assert not passages and page.locator("#passages-heading").is_hidden()
+    else:
+        assert page.locator("#passages-heading").inner_text() == "Passages les plus proches"
+        best = page.locator("#passages .passage-card .best-sentence")
+        assert best.count() == sum(p["best_sentence"] is not None for p in passages) > 0
+        first = passages[0]
+        start, end = first["best_sentence"]
+        assert one_line(best.first.inner_text()) == one_line(first["text"][start:end])
     page.locator("h1").click()
     page.keyboard.press("c")
     assert "Rien à copier" in page.locator("#status").inner_text()
-    shot(page, artifacts, "07-sans-reponse", full_page=True)
+    shot(page, artifacts, f"07-sans-reponse-{reason}", full_page=True)
+
+
+def test_an_answer_shows_no_best_sentence_marks(page, base_url):
+    """With an answer line, passages show only the query words marked."""
+    page.goto("/")
+    search(page, ANSWERED)
+    assert page.locator("#answer .answer-card").count() == 1
+    assert page.locator("#passages .best-sentence").count() == 0
 
 
 def test_filters_with_counts_refine_without_losing_the_query(page, base_url, artifacts):
