@@ -44,7 +44,7 @@ test-fast: setup
 eval: index  ## score all modes on the test split; writes evals/report.md
 	$(PY) -m evals run --mode all --split test --index $(INDEX)
 
-calibrate: index  ## refit the answer confidence on the dev split
+calibrate: index  ## refit the answer confidence on the dev split and the training questions
 	$(PY) -m evals calibrate --index $(INDEX)
 
 bench: index  ## build and query benchmarks; writes docs/benchmarks.md

@@ -22,8 +22,12 @@ class Passage:
 class Response:
     passages: list[Passage]
     answer: str | None
-    answer_document_id: str | None
     latency_ms: float
+    confidence: float = 0.0
+    no_answer_reason: str | None = None
+    # In process only: the chosen sentence whether shown or not, its verification and features.
+    candidate: str | None = None
+    verified: bool = False
     features: list[float] | None = None
 
 
@@ -46,18 +50,19 @@ class InProcessBackend:
         return Response(
             [Passage(h.citation.document_id, h.text) for h in result.hits],
             None,
-            None,
             (time.perf_counter() - started) * 1000,
         )
 
     def ask(self, question: str, k: int) -> Response:
         result = self.engine.ask(question, k=k)
-        answer = result.answer
         return Response(
             [Passage(h.citation.document_id, h.text) for h in result.hits],
-            answer.text if answer else None,
-            answer.citation.document_id if answer else None,
+            result.answer.text if result.answer else None,
             result.took_ms,
+            result.confidence,
+            result.no_answer.reason if result.no_answer else None,
+            result.candidate.text if result.candidate else None,
+            result.candidate_verified,
             list(result.answer_features) if result.answer_features else None,
         )
 
@@ -81,16 +86,18 @@ class HttpBackend:
     def search(self, query: str, k: int, mode: str) -> Response:
         params = urllib.parse.urlencode({"q": query, "k": k, "mode": mode})
         body, ms = self._call(urllib.request.Request(f"{self.url}/v1/search?{params}"))
-        return Response([Passage(r["citation"]["document_id"], r["text"]) for r in body["results"]], None, None, ms)
+        return Response([Passage(r["citation"]["document_id"], r["text"]) for r in body["results"]], None, ms)
 
     def ask(self, question: str, k: int) -> Response:
         data = json.dumps({"question": question, "k": k}).encode()
         request = urllib.request.Request(f"{self.url}/v1/ask", data=data, headers={"Content-Type": "application/json"})
         body, ms = self._call(request)
         answer = body.get("answer")
+        no_answer = body.get("no_answer")
         return Response(
             [Passage(r["citation"]["document_id"], r["text"]) for r in body["passages"]],
             answer["text"] if answer else None,
-            answer["citation"]["document_id"] if answer else None,
             ms,
+            answer["confidence"] if answer else 0.0,
+            no_answer["reason"] if no_answer else None,
         )

@@ -1,8 +1,17 @@
-"""Fit the answer confidence (logistic regression) on dev questions and pick the threshold."""
+"""Fit the answer confidence: « the chosen sentence answers the question ».
+
+A question counts as a positive when the sentence the engine chose (shown or not) holds its gold
+evidence; a wrong sentence, or any sentence chosen for an unanswerable question, is a negative.
+Only sentences that passed verification are fitted: the others are never shown. The logistic
+model is fitted on the dev split and the training questions (`evals/training_questions.jsonl`);
+the threshold is the lowest confidence at which the answers shown on dev are right at least
+`min_precision` of the time, so the answer line is precision-first.
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,10 +21,13 @@ from evals.runner import QuestionRun
 from service.search.answer import FEATURES
 
 CALIBRATION_PATH = Path(__file__).resolve().parents[1] / "service" / "search" / "data" / "calibration.json"
+MIN_PRECISION = 0.90
+L2 = 0.1
+FOLDS = 5
 
 
 def fit_logistic(
-    x: np.ndarray, y: np.ndarray, l2: float = 0.1, steps: int = 5000, lr: float = 0.5
+    x: np.ndarray, y: np.ndarray, l2: float = L2, steps: int = 5000, lr: float = 0.5
 ) -> tuple[np.ndarray, float]:
     """Plain gradient descent on standardised features; returns weights and bias in raw units."""
     mean, std = x.mean(axis=0), x.std(axis=0) + 1e-9
@@ -32,27 +44,81 @@ def fit_logistic(
     return raw_w, float(b - np.dot(raw_w, mean))
 
 
-def calibrate(runs: list[QuestionRun], embedder: str, min_answer_rate: float = 0.95) -> dict:
-    """Positive = answerable question; negative = unanswerable one.
+def predict(x: np.ndarray, weights: np.ndarray, bias: float) -> np.ndarray:
+    return 1 / (1 + np.exp(-np.clip(x @ weights + bias, -30, 30)))
 
-    The threshold is the highest one that still answers `min_answer_rate` of the answerable
-    questions, which maximises abstention on unanswerable ones under that constraint.
+
+def precision_threshold(confidence: np.ndarray, correct: np.ndarray, min_precision: float) -> float:
+    """Lowest threshold at which the answers at or above it are right `min_precision` of the time.
+
+    Walks down the confidences from the top; among thresholds meeting the precision, the one that
+    shows the most answers. Above every confidence (nothing shown) when none meets it.
     """
-    rows = [r for r in runs if r.features is not None]
-    x = np.array([r.features for r in rows], dtype=np.float64)
-    y = np.array(
-        [
-            1.0 if r.question.answerable and r.outcome.first_hit_rank and r.outcome.first_hit_rank <= 5 else 0.0
-            for r in rows
-        ]
+    order = np.argsort(-confidence, kind="stable")
+    hits = np.cumsum(correct[order])
+    shown = np.arange(1, len(order) + 1)
+    meets = hits / shown >= min_precision
+    if not meets.any():
+        return float(confidence.max() + 1e-6) if len(confidence) else 1.0
+    last = int(np.flatnonzero(meets)[-1])
+    return float(confidence[order][last]) - 1e-9
+
+
+@dataclass(frozen=True)
+class Rows:
+    """The fitted rows: features, label, and whether the question was answerable."""
+
+    x: np.ndarray
+    y: np.ndarray
+    answerable: np.ndarray
+
+
+def rows(runs: list[QuestionRun]) -> Rows:
+    kept = [r for r in runs if r.response.features is not None and r.response.verified]
+    return Rows(
+        np.array([r.response.features for r in kept], dtype=np.float64).reshape(-1, len(FEATURES)),
+        np.array([1.0 if r.candidate_correct else 0.0 for r in kept]),
+        np.array([r.question.answerable for r in kept], dtype=bool),
     )
-    weights, bias = fit_logistic(x, y)
-    conf = 1 / (1 + np.exp(-(x @ weights + bias)))
-    answerable = np.array([r.question.answerable for r in rows])
-    scores = np.sort(conf[answerable])
-    index = int(np.floor((1 - min_answer_rate) * len(scores)))
-    threshold = float(scores[index]) - 1e-6 if len(scores) else 0.5
-    abstain = conf < threshold
+
+
+def cross_validated(
+    data: Rows, extra: Rows, min_precision: float = MIN_PRECISION, folds: int = FOLDS, seed: int = 0
+) -> dict:
+    """Out-of-fold dev confidences (each fold fitted on the other folds plus `extra`), which answers
+    each fold's fit would show, and their precision."""
+    n = len(data.y)
+    order = np.random.default_rng(seed).permutation(n)
+    shown = np.zeros(n, dtype=bool)
+    confidence = np.zeros(n)
+    for fold in np.array_split(order, folds):
+        train = np.setdiff1d(order, fold)
+        w, b = fit_logistic(np.vstack([data.x[train], extra.x]), np.concatenate([data.y[train], extra.y]))
+        threshold = precision_threshold(predict(data.x[train], w, b), data.y[train], min_precision)
+        confidence[fold] = predict(data.x[fold], w, b)
+        shown[fold] = confidence[fold] >= threshold
+    return {
+        "shown": shown,
+        "precision": float(data.y[shown].mean()) if shown.any() else None,
+        "confidence": confidence,
+    }
+
+
+def calibrate(
+    runs: list[QuestionRun],
+    embedder: str,
+    training: list[QuestionRun] | None = None,
+    min_precision: float = MIN_PRECISION,
+) -> dict:
+    """Fit on dev `runs` plus `training` runs, threshold on dev; the result is what `Calibration.load` reads."""
+    data = rows(runs)
+    extra = rows(training or [])
+    weights, bias = fit_logistic(np.vstack([data.x, extra.x]), np.concatenate([data.y, extra.y]))
+    confidence = predict(data.x, weights, bias)
+    threshold = precision_threshold(confidence, data.y, min_precision)
+    shown = confidence >= threshold
+    answerable_total = sum(r.question.answerable for r in runs)
+    cv = cross_validated(data, extra, min_precision)
     return {
         "embedder": embedder,
         "features": list(FEATURES),
@@ -61,9 +127,16 @@ def calibrate(runs: list[QuestionRun], embedder: str, min_answer_rate: float = 0
         "threshold": round(threshold, 6),
         "fitted_on": {
             "split": "dev",
-            "questions": len(rows),
-            "answer_rate": float(np.mean(~abstain[answerable])),
-            "abstention_recall": float(np.mean(abstain[~answerable])) if (~answerable).any() else None,
+            "questions": len(runs),
+            "training_questions": len(training or []),
+            "verified": len(data.y),
+            "target_precision": min_precision,
+            "precision": float(data.y[shown].mean()) if shown.any() else None,
+            "answer_rate": float((shown & data.answerable).sum() / answerable_total) if answerable_total else None,
+            "cv_precision": cv["precision"],
+            "cv_answer_rate": float((cv["shown"] & data.answerable).sum() / answerable_total)
+            if answerable_total
+            else None,
             "date": datetime.now(UTC).strftime("%Y-%m-%d"),
         },
     }

@@ -10,12 +10,14 @@ from pathlib import Path
 
 from evals import calibration
 from evals.backends import Backend, HttpBackend, InProcessBackend
-from evals.dataset import TYPES, load_questions
-from evals.metrics import summarize
+from evals.dataset import TRAINING_PATH, TYPES, load_questions
+from evals.metrics import abstention_by_kind, summarize
+from evals.reliability import plot, reliability
 from evals.report import render_markdown, render_text
 from evals.runner import QuestionRun, run_questions
 
 REPORT_PATH = Path(__file__).with_name("report.md")
+RELIABILITY_PLOT = Path(__file__).with_name("reliability.png")
 MODES = ("lexical", "dense", "hybrid")
 
 
@@ -33,7 +35,36 @@ def evaluate(backend: Backend, split: str | None, modes: tuple[str, ...]) -> tup
                 t: summarize([o for o in outcomes if o.type == t]) for t in TYPES if any(o.type == t for o in outcomes)
             },
         }
+        if mode == "hybrid":
+            results[mode]["abstention_by_kind"] = abstention_by_kind(outcomes)
+            calibrated = _calibration(runs[mode])
+            if calibrated:
+                results[mode]["calibration"] = calibrated
     return results, runs
+
+
+def _calibration(runs: list[QuestionRun]) -> dict | None:
+    """Reliability of the confidence over the verified answer sentences (in process only)."""
+    rows = [r for r in runs if r.response.verified]
+    if not rows:
+        return None
+    bins, ece = reliability([r.response.confidence for r in rows], [r.candidate_correct for r in rows])
+    return {
+        "sentences": len(rows),
+        "ece": ece,
+        "bins": [
+            {"low": b.low, "high": b.high, "count": b.count, "confidence": b.confidence, "accuracy": b.accuracy}
+            for b in bins
+            if b.count
+        ],
+    }
+
+
+def _plot_reliability(calibrated: dict, threshold: float, split: str) -> None:
+    from evals.reliability import Bin
+
+    bins = [Bin(b["low"], b["high"], b["count"], b["confidence"], b["accuracy"]) for b in calibrated["bins"]]
+    plot(bins, calibrated["ece"], threshold, RELIABILITY_PLOT, f"Answer confidence, {split} split")
 
 
 def _backend(args: argparse.Namespace) -> Backend:
@@ -66,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--url", help="score a running service over HTTP instead of in process")
     run.add_argument("--json", action="store_true", help="print metrics as JSON")
     run.add_argument("--no-report", action="store_true", help="do not write evals/report.md")
-    cal = sub.add_parser("calibrate", help="fit the answer confidence on the dev split")
+    cal = sub.add_parser("calibrate", help="fit the answer confidence on the dev split and the training questions")
     cal.add_argument("--index", type=Path, default=Path(os.environ.get("RAPPORTEUR_INDEX_DIR", "index")))
     diag = sub.add_parser("diagnose", help="rank of the evidence per retriever vs after fusion")
     diag.add_argument("--split", choices=("dev", "test", "all"), default="dev")
@@ -79,8 +110,9 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "calibrate":
         backend = InProcessBackend(args.index)
-        _, runs = evaluate(backend, "dev", ("hybrid",))
-        fitted = calibration.calibrate(runs["hybrid"], backend.engine.embedder.name)
+        dev = run_questions(backend, load_questions(split="dev"), "hybrid")
+        training = run_questions(backend, load_questions(TRAINING_PATH), "hybrid")
+        fitted = calibration.calibrate(dev, backend.engine.embedder.name, training)
         calibration.save(fitted)
         print(json.dumps(fitted, indent=2))
         return 0
@@ -111,5 +143,9 @@ def main(argv: list[str] | None = None) -> int:
             context |= {"build_id": manifest["build_id"], "embedder": manifest["embedder"]["name"]}
             found = diagnostics.diagnose(backend.engine, load_questions(split=split))
             diagnosis = "\n" + diagnostics.render_markdown(found)
+            calibrated = results.get("hybrid", {}).get("calibration")
+            if calibrated:
+                _plot_reliability(calibrated, backend.engine.calibration.threshold, args.split)
+                context["reliability_plot"] = RELIABILITY_PLOT.name
         REPORT_PATH.write_text(render_markdown(results, context) + diagnosis, encoding="utf-8")
     return 0

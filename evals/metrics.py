@@ -1,4 +1,4 @@
-"""Ranking and abstention metrics."""
+"""Ranking, answer and abstention metrics."""
 
 from __future__ import annotations
 
@@ -21,8 +21,11 @@ class Outcome:
     gains: tuple[int, ...]  # per rank: 1 if the passage brings a not-yet-seen evidence string
     n_evidence: int
     answered: bool  # ask returned an answer
-    answer_correct: bool  # the answer sentence holds the evidence
+    answer_correct: bool  # the answer shown holds the evidence
     latency_ms: float
+    kind: str | None = None  # why an unanswerable question is (see evals.dataset.UNANSWERABLE_KINDS)
+    no_answer_reason: str | None = None
+    confidence: float = 0.0
 
 
 def ndcg(gains: tuple[int, ...], n_relevant: int, k: int = 10) -> float:
@@ -32,9 +35,12 @@ def ndcg(gains: tuple[int, ...], n_relevant: int, k: int = 10) -> float:
 
 
 def summarize(outcomes: list[Outcome]) -> dict[str, float]:
-    """hit@k, MRR@10, nDCG@10 over answerable questions; abstention over all; latency."""
+    """hit@k, MRR@10, nDCG@10 over answerable questions; answer rate (answers shown), accuracy (right
+    answers shown) and precision (right among those shown) over answerable questions; abstention
+    over unanswerable ones; latency."""
     answerable = [o for o in outcomes if o.answerable]
     unanswerable = [o for o in outcomes if not o.answerable]
+    shown = [o for o in answerable if o.answered]
     out: dict[str, float] = {"questions": float(len(outcomes))}
     if answerable:
         for k in CUTOFFS:
@@ -47,6 +53,8 @@ def summarize(outcomes: list[Outcome]) -> dict[str, float]:
         out["ndcg@10"] = float(np.mean([ndcg(o.gains, o.n_evidence) for o in answerable]))
         out["answer_rate"] = float(np.mean([o.answered for o in answerable]))
         out["answer_accuracy"] = float(np.mean([o.answer_correct for o in answerable]))
+    if shown:
+        out["answer_precision"] = float(np.mean([o.answer_correct for o in shown]))
     if unanswerable:
         abstained = [o for o in outcomes if not o.answered]
         out["abstention_recall"] = float(np.mean([not o.answered for o in unanswerable]))
@@ -55,4 +63,20 @@ def summarize(outcomes: list[Outcome]) -> dict[str, float]:
     if latencies:
         out["latency_p50_ms"] = float(np.percentile(latencies, 50))
         out["latency_p95_ms"] = float(np.percentile(latencies, 95))
+    return out
+
+
+def abstention_by_kind(outcomes: list[Outcome]) -> dict[str, dict[str, float]]:
+    """Per kind of unanswerable question: how many, the share abstained, and the reasons given."""
+    out: dict[str, dict[str, float]] = {}
+    for o in outcomes:
+        if o.answerable or o.kind is None:
+            continue
+        row = out.setdefault(o.kind, {"questions": 0.0, "abstained": 0.0})
+        row["questions"] += 1
+        row["abstained"] += not o.answered
+        if o.no_answer_reason:
+            row[o.no_answer_reason] = row.get(o.no_answer_reason, 0.0) + 1
+    for row in out.values():
+        row["abstention_recall"] = row["abstained"] / row["questions"]
     return out

@@ -16,7 +16,17 @@ K = 10
 class QuestionRun:
     question: Question
     outcome: Outcome
-    features: list[float] | None
+    response: Response
+
+    @property
+    def candidate_correct(self) -> bool:
+        """The chosen sentence, shown or not, holds the evidence (what the confidence is fitted on)."""
+        return answer_holds_evidence(self.question, self.response.candidate)
+
+
+def answer_holds_evidence(question: Question, answer: str | None) -> bool:
+    """True when `answer` holds most of one evidence string of an answerable question."""
+    return question.answerable and bool(answer) and bool(matched_evidence(question.evidence, answer or ""))
 
 
 def judge(question: Question, response: Response, answered: bool, answer: str | None) -> Outcome:
@@ -32,7 +42,6 @@ def judge(question: Question, response: Response, answered: bool, answer: str | 
         seen |= found
         if found and first is None:
             first = rank
-    correct = bool(answer) and bool(matched_evidence(question.evidence, answer or ""))
     return Outcome(
         question.id,
         question.type,
@@ -41,8 +50,11 @@ def judge(question: Question, response: Response, answered: bool, answer: str | 
         tuple(gains),
         len(question.evidence),
         answered,
-        correct,
+        answer_holds_evidence(question, answer),
         response.latency_ms,
+        question.kind,
+        response.no_answer_reason,
+        response.confidence,
     )
 
 
@@ -56,5 +68,5 @@ def run_questions(backend: Backend, questions: list[Question], mode: str) -> lis
         else:
             response = backend.search(q.question, K, mode)
             outcome = judge(q, response, False, None)
-        runs.append(QuestionRun(q, outcome, response.features))
+        runs.append(QuestionRun(q, outcome, response))
     return runs

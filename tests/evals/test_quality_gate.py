@@ -1,9 +1,11 @@
-"""Quality gate: retrieval on the held-out test split must not fall below what was measured.
+"""Quality gate: retrieval and answers on the held-out test split must not fall below what was measured.
 
-Measured on 2026-11-23 (evals/report.md, e5-small-q4): hybrid hit@5 0.862, MRR@10 0.740,
-hit@10 0.897, lexical hit@5 0.793, dense hit@5 0.707; answer rate 0.948 and abstention recall
-0.556 with the confidence fitted on the 153 dev questions. The floors below are those figures
-minus a small margin (about one question of the split).
+Measured on 2026-12-02 (evals/report.md, e5-small-q4, answer confidence fitted on the dev split and
+the training questions for 90 % precision on dev): hybrid hit@5 0.862, MRR@10 0.741, hit@10 0.897,
+lexical hit@5 0.793, dense hit@5 0.707; answers shown for 0.414 of the answerable questions, right
+for 0.792 of those; abstention 0.973 on the unanswerable ones, 1.000 on chit-chat and on other
+territories. The floors below are those figures minus about one question of the split; the
+abstention on chit-chat and other territories must stay whole.
 """
 
 from pathlib import Path
@@ -17,8 +19,13 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def results(corpus_index: Path) -> dict:
-    metrics, _ = evaluate(InProcessBackend(corpus_index), "test", ("lexical", "dense", "hybrid"))
+def metrics(corpus_index: Path) -> dict:
+    results, _ = evaluate(InProcessBackend(corpus_index), "test", ("lexical", "dense", "hybrid"))
+    return results
+
+
+@pytest.fixture(scope="module")
+def results(metrics: dict) -> dict:
     return {mode: data["overall"] for mode, data in metrics.items()}
 
 
@@ -35,7 +42,15 @@ def test_hybrid_beats_each_retriever_alone(results: dict):
         assert results["hybrid"]["mrr@10"] > results[mode]["mrr@10"]
 
 
-def test_answers_and_abstention_hold(results: dict):
+def test_answers_shown_are_right(results: dict):
     hybrid = results["hybrid"]
-    assert hybrid["answer_rate"] >= 0.93
-    assert hybrid["abstention_recall"] >= 0.44
+    assert hybrid["answer_rate"] >= 0.39
+    assert hybrid["answer_precision"] >= 0.75
+
+
+def test_abstention_holds(metrics: dict):
+    hybrid = metrics["hybrid"]
+    assert hybrid["overall"]["abstention_recall"] >= 0.94
+    by_kind = hybrid["abstention_by_kind"]
+    assert by_kind["chitchat"]["abstention_recall"] == 1.0
+    assert by_kind["other_territory"]["abstention_recall"] == 1.0
