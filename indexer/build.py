@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
 import hashlib
 import json
 import logging
+import os
+import secrets
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +27,7 @@ from indexer.corpus import discover, infer_meta
 from indexer.dense import DenseIndex
 from indexer.embedders import Embedder, EmbeddingKind
 from indexer.embedding_cache import EmbeddingCache, text_key
-from indexer.errors import LoaderError, NothingToIndexError
+from indexer.errors import BuildLockedError, BuildWriteError, LoaderError, NothingToIndexError
 from indexer.lexical import BM25_PARAMS, LexicalIndex
 from indexer.loaders import load_file, page_number
 from indexer.periods import years_reported
@@ -128,20 +132,27 @@ def embed_with_cache(
     batch_size: int = 32,
     progress: Progress | None = None,
 ) -> tuple[np.ndarray, int]:
-    """Vectors for `texts`, embedding only those missing from the cache; returns (vectors, embedded)."""
+    """Vectors for `texts`, embedding only those missing from the cache; returns (vectors, embedded).
+
+    New vectors go to the cache as they are made (flushed to disk every few hundred), so a build
+    killed midway keeps them."""
     keys = [text_key(kind, t) for t in texts]
-    missing = [i for i, k in enumerate(keys) if cache.get(k) is None]
-    todo = list(dict.fromkeys(keys[i] for i in missing))
-    text_of = {keys[i]: texts[i] for i in missing}
-    for start in range(0, len(todo), batch_size):
-        batch = todo[start : start + batch_size]
-        vectors = embedder.embed([text_of[k] for k in batch], kind)
-        for key, vector in zip(batch, vectors, strict=True):
+    out = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
+    found, vectors = cache.lookup(keys)
+    out[found] = vectors
+    todo: dict[str, list[int]] = {}
+    for i in np.flatnonzero(~found):
+        todo.setdefault(keys[i], []).append(int(i))
+    pending = list(todo.items())
+    for start in range(0, len(pending), batch_size):
+        batch = pending[start : start + batch_size]
+        embedded = embedder.embed([texts[rows[0]] for _, rows in batch], kind)
+        for (key, rows), vector in zip(batch, embedded, strict=True):
             cache.put(key, vector)
+            out[rows] = vector
         if progress:
             progress.update(len(batch))
-    out = np.stack([cache.get(k) for k in keys]) if keys else np.zeros((0, embedder.dimension), np.float32)
-    return out.astype(np.float32), len(todo)
+    return out, len(pending)
 
 
 def _vocabulary(records: list[DocumentRecord]) -> dict[str, int]:
@@ -152,6 +163,30 @@ def _vocabulary(records: list[DocumentRecord]) -> dict[str, int]:
     return {w: n for w, n in counts.most_common() if len(w) > 1 and not w.isdigit()}
 
 
+LOCK_NAME = ".build.lock"
+
+
+@contextlib.contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    """Hold the build lock of `index_dir` (an OS file lock: released even if the build is killed)."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with (index_dir / LOCK_NAME).open("a+") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "?"
+            raise BuildLockedError(f"a build is already running on {index_dir} (process {holder})") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
 def build_index(
     corpus_dir: Path,
     index_dir: Path,
@@ -160,7 +195,27 @@ def build_index(
     force: bool = False,
     progress: ProgressFactory | None = None,
 ) -> BuildReport:
-    """Build (or confirm up to date) the bundle of `corpus_dir` in `index_dir`."""
+    """Build (or confirm up to date) the bundle of `corpus_dir` in `index_dir`.
+
+    One build at a time per index directory (BuildLockedError otherwise). A disk error (full,
+    read-only) raises BuildWriteError, and leaves no partial file: the bundle in service stays.
+    """
+    try:
+        with build_lock(index_dir):
+            return _build(corpus_dir, index_dir, embedder, params, force, progress)
+    except OSError as exc:
+        where = exc.filename or index_dir
+        raise BuildWriteError(f"cannot write the index: {exc.strerror or exc} ({where})") from exc
+
+
+def _build(
+    corpus_dir: Path,
+    index_dir: Path,
+    embedder: Embedder,
+    params: ChunkingParams,
+    force: bool,
+    progress: ProgressFactory | None,
+) -> BuildReport:
     started = time.perf_counter()
     records, skipped = load_corpus(corpus_dir)
     if not records:
@@ -216,12 +271,14 @@ def build_index(
     if bar:
         bar.update(len(sentence_texts) - embedded_sentences)
         bar.close()
-    cache.save(keep={text_key("passage", t) for t in passages + sentence_texts})
+    cache.flush()
+    cache.compact(keep={text_key("passage", t) for t in passages + sentence_texts})
 
     dense = DenseIndex.build(chunk_vectors)
     lexical = LexicalIndex.build([analyzer.analyze(p) for p in passages])
     built_at = datetime.now(UTC)
-    build_id = built_at.strftime("%Y%m%dT%H%M%S") + "-" + fingerprint[:8]
+    # Unique even for two builds of one corpus in the same second.
+    build_id = f"{built_at:%Y%m%dT%H%M%S}-{fingerprint[:8]}-{secrets.token_hex(3)}"
     embedded = embedded_chunks + embedded_sentences
     unique_texts = len(set(passages)) + len(set(sentence_texts))
     manifest = {

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.analyzer import ANALYZER_VERSION
 from indexer.chunking import Chunk
 from indexer.corpus import DocumentMeta
 from indexer.dense import DenseIndex
@@ -63,8 +64,14 @@ def resolve_bundle(path: Path) -> Path:
         bundle = path / BUNDLES / build_id
         if build_id and "/" not in build_id and (bundle / MANIFEST).is_file():
             return bundle
-        raise BundleError(f"{current} names bundle {build_id!r}, which is missing")
-    raise BundleError(f"no index bundle at {path} (build one with: python -m indexer build)")
+        raise BundleError(
+            f"{current} names bundle {build_id!r}, which is missing",
+            public=f"the index directory names bundle {build_id!r}, which is missing",
+        )
+    raise BundleError(
+        f"no index bundle at {path} (build one with: python -m indexer build)",
+        public="no index bundle in the index directory",
+    )
 
 
 def current_manifest(index_dir: Path) -> dict | None:
@@ -93,7 +100,43 @@ def write_bundle(
     bundles.mkdir(parents=True, exist_ok=True)
     tmp = bundles / f".tmp-{build_id}"
     shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
+    try:
+        tmp.mkdir()
+        _write_files(tmp, documents, chunks, dense, lexical, sentences, sentence_vectors, acronyms, vocabulary)
+        manifest = {
+            **manifest,
+            "files": {str(p.relative_to(tmp)): file_sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()},
+        }
+        (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
+        _fsync_tree(tmp)
+        final = bundles / build_id
+        shutil.rmtree(final, ignore_errors=True)
+        os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)  # no partial bundle left behind (disk full, killed)
+        raise
+    pointer = index_dir / f".{CURRENT}.{build_id}.tmp"
+    try:
+        pointer.write_text(build_id + "\n")
+        _fsync_file(pointer)
+        os.replace(pointer, index_dir / CURRENT)
+    finally:
+        pointer.unlink(missing_ok=True)
+    _prune(bundles, keep=build_id)
+    return final
+
+
+def _write_files(
+    tmp: Path,
+    documents: list[DocumentRecord],
+    chunks: list[Chunk],
+    dense: DenseIndex,
+    lexical: LexicalIndex,
+    sentences: np.ndarray,
+    sentence_vectors: np.ndarray,
+    acronyms: dict[str, str],
+    vocabulary: dict[str, int],
+) -> None:
     with (tmp / "documents.jsonl").open("w", encoding="utf-8") as fh:
         for doc in documents:
             row = {
@@ -106,41 +149,14 @@ def write_bundle(
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     with (tmp / "chunks.jsonl").open("w", encoding="utf-8") as fh:
         for c in chunks:
-            fh.write(
-                json.dumps(
-                    {
-                        "id": c.id,
-                        "doc_id": c.doc_id,
-                        "start": c.start,
-                        "end": c.end,
-                        "section": c.section,
-                        "page": c.page,
-                    },
-                    ensure_ascii=False,
-                )
-                + "\n"
-            )
+            row = {"id": c.id, "doc_id": c.doc_id, "start": c.start, "end": c.end, "section": c.section, "page": c.page}
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     dense.save(tmp / "dense.faiss")
     lexical.save(tmp / "lexical")
     np.save(tmp / "sentences.npy", sentences.astype(np.int64), allow_pickle=False)
     np.save(tmp / "sentence_vectors.npy", sentence_vectors.astype(np.float32), allow_pickle=False)
     (tmp / "acronyms.json").write_text(json.dumps(acronyms, ensure_ascii=False, indent=1))
     (tmp / "vocabulary.json").write_text(json.dumps(vocabulary, ensure_ascii=False))
-    manifest = {
-        **manifest,
-        "files": {str(p.relative_to(tmp)): file_sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()},
-    }
-    (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
-    _fsync_tree(tmp)
-    final = bundles / build_id
-    shutil.rmtree(final, ignore_errors=True)
-    os.replace(tmp, final)
-    pointer = index_dir / f".{CURRENT}.tmp"
-    pointer.write_text(build_id + "\n")
-    _fsync_file(pointer)
-    os.replace(pointer, index_dir / CURRENT)
-    _prune(bundles, keep=build_id)
-    return final
 
 
 def _fsync_file(path: Path) -> None:
@@ -195,22 +211,30 @@ class Bundle:
         return None if index is None else self.documents[index]
 
 
+def _refused(root: Path, what: str) -> BundleError:
+    """A bundle refused for `what`; the public message names the bundle, not its path on the server."""
+    return BundleError(f"{root}: {what}", public=f"bundle {root.name}: {what}")
+
+
 def load_bundle(path: Path, verify: bool = True) -> Bundle:
-    """Load the bundle at `path`; raises BundleError when a file is missing or corrupt."""
+    """Load the bundle at `path`; raises BundleError when a file is missing, corrupt or inconsistent."""
     root = resolve_bundle(path)
     try:
         manifest = json.loads((root / MANIFEST).read_text())
     except (OSError, ValueError) as exc:
-        raise BundleError(f"{root / MANIFEST}: unreadable manifest ({exc})") from exc
+        raise _refused(root, f"unreadable manifest ({type(exc).__name__})") from exc
     if manifest.get("format_version") != FORMAT_VERSION:
-        raise BundleError(f"{root}: bundle format {manifest.get('format_version')} is not {FORMAT_VERSION}")
+        raise _refused(root, f"bundle format {manifest.get('format_version')} is not {FORMAT_VERSION}")
+    analyzer_version = (manifest.get("analyzer") or {}).get("version")
+    if analyzer_version != ANALYZER_VERSION:
+        raise _refused(root, f"built with analyzer {analyzer_version!r}, not {ANALYZER_VERSION!r}: rebuild the index")
     files = manifest.get("files", {})
     missing = [rel for rel in files if not (root / rel).is_file()]
     if missing:
-        raise BundleError(f"{root}: missing file(s) {', '.join(missing)}")
+        raise _refused(root, f"missing file(s) {', '.join(missing)}")
     for rel, expected in files.items() if verify else ():
         if file_sha256(root / rel) != expected:
-            raise BundleError(f"{root}: checksum mismatch for {rel}")
+            raise _refused(root, f"checksum mismatch for {rel}")
     try:
         documents = []
         for line in (root / "documents.jsonl").read_text(encoding="utf-8").splitlines():
@@ -225,7 +249,11 @@ def load_bundle(path: Path, verify: bool = True) -> Bundle:
         chunks, chunk_doc = [], []
         for line in (root / "chunks.jsonl").read_text(encoding="utf-8").splitlines():
             row = json.loads(line)
+            if row["doc_id"] not in doc_index:
+                raise _refused(root, f"chunk {row.get('id')!r} points at unknown document {row['doc_id']!r}")
             text = documents[doc_index[row["doc_id"]]].text
+            if not 0 <= row["start"] < row["end"] <= len(text):
+                raise _refused(root, f"chunk {row.get('id')!r} has offsets outside its document's text")
             chunks.append(
                 Chunk(
                     row["id"],
@@ -252,8 +280,46 @@ def load_bundle(path: Path, verify: bool = True) -> Bundle:
             vocabulary=json.loads((root / "vocabulary.json").read_text(encoding="utf-8")),
             doc_index=doc_index,
         )
+    except BundleError:
+        raise
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
-        raise BundleError(f"{root}: corrupt bundle ({exc})") from exc
-    if bundle.dense.size != len(chunks) or len(bundle.sentences) != len(bundle.sentence_vectors):
-        raise BundleError(f"{root}: index sizes do not match the chunk and sentence lists")
+        raise _refused(root, f"corrupt bundle ({type(exc).__name__}: {exc})") from exc
+    check_consistency(bundle)
     return bundle
+
+
+VECTOR_SAMPLE = 1024  # rows whose norm is checked on load (all of them would read every vector)
+
+
+def check_consistency(bundle: Bundle) -> None:
+    """Refuse a bundle whose checksums are right but whose contents do not hold together: sentence
+    rows that point at a missing document or outside its text, vectors that are not unit norm, sizes
+    that do not match. Vectorised, so that it stays cheap on large bundles."""
+    root = bundle.path
+    dimension = int((bundle.manifest.get("embedder") or {}).get("dimension", -1))
+    if bundle.dense.size != len(bundle.chunks) or len(bundle.sentences) != len(bundle.sentence_vectors):
+        raise _refused(root, "index sizes do not match the chunk and sentence lists")
+    rows = bundle.sentences
+    if len(rows) and (rows.ndim != 2 or rows.shape[1] != 3 or not np.issubdtype(rows.dtype, np.integer)):
+        raise _refused(root, "sentence rows are not (document, start, end) integers")
+    if len(rows):
+        docs, starts, ends = rows[:, 0], rows[:, 1], rows[:, 2]
+        if docs.min() < 0 or docs.max() >= len(bundle.documents):
+            raise _refused(root, "sentence rows point at documents the bundle does not hold")
+        lengths = np.array([len(d.text) for d in bundle.documents], dtype=np.int64)
+        if (starts < 0).any() or (ends <= starts).any() or (ends > lengths[docs]).any():
+            raise _refused(root, "sentence offsets lie outside their document's text")
+    vectors = bundle.sentence_vectors
+    if len(vectors) and (vectors.ndim != 2 or vectors.shape[1] != dimension):
+        raise _refused(root, f"sentence vectors are not of dimension {dimension}")
+    sample = np.linspace(0, len(vectors) - 1, num=min(len(vectors), VECTOR_SAMPLE)).astype(np.int64)
+    norms = np.linalg.norm(vectors[sample].astype(np.float32), axis=1) if len(vectors) else np.ones(0)
+    if len(norms) and not np.allclose(norms, 1.0, atol=1e-3):
+        raise _refused(root, "sentence vectors are not of unit norm")
+    if bundle.dense.size:
+        if bundle.dense.index.d != dimension:
+            raise _refused(root, f"passage vectors are not of dimension {dimension}")
+        picks = np.linspace(0, bundle.dense.size - 1, num=min(bundle.dense.size, 64)).astype(np.int64)
+        passages = np.stack([bundle.dense.index.reconstruct(int(i)) for i in picks])
+        if not np.allclose(np.linalg.norm(passages, axis=1), 1.0, atol=1e-3):
+            raise _refused(root, "passage vectors are not of unit norm")

@@ -11,9 +11,9 @@ from pathlib import Path
 from indexer.build import BuildReport, Progress, build_index
 from indexer.chunking import ChunkingParams
 from indexer.embedders import DEFAULT_EMBEDDER, available_embedders, create_embedder
-from indexer.errors import RapporteurError
+from indexer.errors import BuildLockedError, RapporteurError
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3
 
 
 class _TqdmProgress(Progress):
@@ -96,8 +96,14 @@ def main(argv: list[str] | None = None) -> int:
             force=args.force,
             progress=None if args.quiet else _TqdmProgress,
         )
+    except BuildLockedError as exc:
+        print(f"error: {exc}; try again when it has finished", file=sys.stderr)
+        return EXIT_BUSY
     except RapporteurError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as exc:  # reading the corpus: one line, no traceback
+        print(f"error: {exc.strerror or exc} ({exc.filename or args.corpus})", file=sys.stderr)
         return EXIT_FAILED
     if not args.quiet:
         print(_summary(report))

@@ -2,7 +2,14 @@
 
 
 class RapporteurError(Exception):
-    """Base class of every error the library raises on purpose."""
+    """Base class of every error the library raises on purpose.
+
+    `public` is what may be told to a remote client: the message without server paths.
+    """
+
+    def __init__(self, message: str, public: str | None = None) -> None:
+        super().__init__(message)
+        self.public = public or message
 
 
 class LoaderError(RapporteurError):
@@ -17,9 +24,26 @@ class CorpusManifestError(RapporteurError):
     """The corpus manifest is malformed."""
 
 
+class BuildLockedError(RapporteurError):
+    """Another build is running on the same index directory."""
+
+
+class BuildWriteError(RapporteurError):
+    """The index cannot be written (disk full, read-only, permissions)."""
+
+
 class BundleError(RapporteurError):
     """An index bundle is missing, incomplete or inconsistent."""
 
 
 class EmbedderError(RapporteurError):
     """An embedder cannot be created or does not match the bundle."""
+
+
+class QueryTooLongError(RapporteurError):
+    """A query holds more model tokens than one search may embed."""
+
+    def __init__(self, tokens: int, limit: int) -> None:
+        super().__init__(f"query of {tokens} tokens (at most {limit})")
+        self.tokens = tokens
+        self.limit = limit
