@@ -79,11 +79,11 @@ class LiveServer:
         except OSError:
             return ""
 
-    def is_ready(self) -> bool:
-        """True when `GET /readyz` answers 200 now."""
+    def is_ready(self, probe: str = "/readyz") -> bool:
+        """True when `GET probe` (/readyz: index loaded; /healthz: process up) answers 200 now."""
         conn = http.client.HTTPConnection(HOST, self.port, timeout=_PROBE_TIMEOUT_S)
         try:
-            conn.request("GET", "/readyz")
+            conn.request("GET", probe)
             return conn.getresponse().status == 200
         except (OSError, http.client.HTTPException):
             return False
@@ -124,13 +124,15 @@ def start_service(
     extra_args: Sequence[str] = (),
     ready_timeout: float = DEFAULT_READY_TIMEOUT_S,
     cwd: Path = ROOT,
+    ready: bool = True,
 ) -> LiveServer:
     """Start `python -m service --index INDEX` on a free 127.0.0.1 port and wait until it is ready.
 
     `env_overrides` are set in the child's environment (the only `RAPPORTEUR_*` variables it gets);
     `extra_args` are more flags of `python -m service` (not --index, --host or --port). `log_path` is
     overwritten with the server's output. Raises `ServiceStartError` (after stopping the process) when
-    the service exits or is not ready within `ready_timeout` seconds. The caller stops the server:
+    the service exits or is not ready within `ready_timeout` seconds (with `ready=False`, it only
+    waits for /healthz: the process is up, the index may not be). The caller stops the server:
     `server.stop()`, or `with start_service(...) as server:`.
     """
     port = free_port()
@@ -142,7 +144,7 @@ def start_service(
     server = LiveServer(f"http://{HOST}:{port}", port, process, log_path)
     try:
         deadline = time.monotonic() + ready_timeout
-        while not server.is_ready():
+        while not server.is_ready("/readyz" if ready else "/healthz"):
             if process.poll() is not None:
                 raise ServiceStartError(f"the service exited with {process.returncode}:\n{server.log_tail()}")
             if time.monotonic() > deadline:

@@ -6,6 +6,7 @@ Flags override `RAPPORTEUR_*` environment variables, which override the defaults
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -22,6 +23,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", help="listen address (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, help="listen port (default: 8000)")
     parser.add_argument("--log-level", choices=("DEBUG", "INFO", "WARNING", "ERROR"), type=str.upper)
+    parser.add_argument(
+        "--wait-for-index",
+        action="store_const",
+        const=True,
+        help="with no loadable index, stay up (503) and poll for one instead of exiting with an error",
+    )
     return parser
 
 
@@ -32,6 +39,16 @@ def settings_from_args(argv: list[str] | None = None) -> Settings:
     return Settings(**overrides)
 
 
+def _raise_file_limit() -> None:
+    """Allow as many open sockets as the system lets this process have (the soft limit is often 1024)."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > soft:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard if hard != resource.RLIM_INFINITY else 65536, hard))
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         settings = settings_from_args(argv)
@@ -39,14 +56,24 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: invalid settings:\n{exc}", file=sys.stderr)
         return 2
 
+    _raise_file_limit()
     if settings.omp_threads is not None:
         # Read by OpenMP when the embedder and FAISS libraries load, so set before importing them.
         os.environ["OMP_NUM_THREADS"] = str(settings.omp_threads)
 
     import uvicorn
 
+    from indexer.bundle import resolve_bundle
+    from indexer.errors import RapporteurError
     from service.api.logging import configure_logging
     from service.app import create_app
+
+    if not settings.wait_for_index:
+        try:
+            resolve_bundle(settings.index_dir)
+        except RapporteurError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
 
     configure_logging(settings.log_level)
     logging.getLogger(__name__).info(
@@ -56,8 +83,9 @@ def main(argv: list[str] | None = None) -> int:
         settings.index_dir,
         extra={"event": "start", "cors_origins": settings.cors_origins, "admin": settings.admin_enabled},
     )
-    uvicorn.run(
-        create_app(settings),
+    app = create_app(settings)
+    config = uvicorn.Config(
+        app,
         host=settings.host,
         port=settings.port,
         log_config=None,
@@ -67,7 +95,10 @@ def main(argv: list[str] | None = None) -> int:
         forwarded_allow_ips=settings.forwarded_allow_ips,
         timeout_graceful_shutdown=10,
     )
-    return 0
+    server = uvicorn.Server(config)
+    app.state.server = server  # the lifespan stops it when no index can be loaded
+    server.run()
+    return int(getattr(app.state, "exit_code", 0))
 
 
 if __name__ == "__main__":

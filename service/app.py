@@ -6,11 +6,13 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from indexer import __version__
-from service.api.errors import install_error_handlers
+from service.api.errors import SafeJSONResponse, install_error_handlers
 from service.api.lifecycle import lifespan
 from service.api.metrics import Metrics
 from service.api.middleware import (
+    AllowedHostsMiddleware,
     BodyLimitMiddleware,
+    HeadMiddleware,
     RateLimitMiddleware,
     RequestContextMiddleware,
     ScopedCORSMiddleware,
@@ -40,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        default_response_class=SafeJSONResponse,
     )
     app.state.settings = settings
     app.state.holder = holder
@@ -49,8 +52,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     mount_web(app)
 
-    # Added innermost first: context > CORS > URL check > rate limit > body cap > app.
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, metrics=metrics)
+    # Added innermost first: context > hosts > CORS > URL check > rate limit > body cap > HEAD > app.
+    app.add_middleware(HeadMiddleware)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        metrics=metrics,
+        read_timeout_s=settings.request_timeout_s,
+    )
     app.add_middleware(
         RateLimitMiddleware,
         per_minute=settings.rate_limit_per_minute,
@@ -58,9 +67,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         include_loopback=settings.rate_limit_loopback,
         max_clients=settings.rate_limit_max_clients,
         metrics=metrics,
+        cost_unit_s=settings.rate_limit_cost_unit_ms / 1000,
     )
     app.add_middleware(UrlEncodingMiddleware, metrics=metrics)
     app.add_middleware(ScopedCORSMiddleware, origins=settings.cors_origins)
+    app.add_middleware(AllowedHostsMiddleware, allowed=settings.allowed_hosts)
     app.add_middleware(
         RequestContextMiddleware,
         holder=holder,

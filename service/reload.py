@@ -147,7 +147,9 @@ class IndexHolder:
             except Exception as exc:  # a corrupt bundle can surface as any error from a library
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 log.exception("index load failed", extra={"event": "reload_failed"})
-                raise RapporteurError(f"cannot load the index: {self.last_error}") from exc
+                raise RapporteurError(
+                    f"cannot load the index: {self.last_error}", public=f"cannot load the index ({type(exc).__name__})"
+                ) from exc
             self._current = loaded
             self.last_error = None
             if self._on_swap is not None:

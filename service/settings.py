@@ -8,8 +8,6 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
-
 
 class Settings(BaseSettings):
     """Everything the HTTP service can be configured with.
@@ -31,6 +29,11 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="origins allowed to call the API from a browser"
     )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["localhost", "127.0.0.1", "::1"],
+        description="host names this service answers to (Host header); '*.example.org' for subdomains, "
+        "'*' for any; health probes answer any host",
+    )
     forwarded_allow_ips: str | None = Field(
         None, description="proxies trusted for X-Forwarded-For (uvicorn's option); unset: none"
     )
@@ -40,8 +43,21 @@ class Settings(BaseSettings):
     rate_limit_burst: int = Field(30, ge=1, description="requests a client may send at once")
     rate_limit_loopback: bool = Field(False, description="also limit clients on the loopback interface")
     rate_limit_max_clients: int = Field(10_000, ge=100, description="clients tracked at once (LRU)")
+    rate_limit_cost_unit_ms: float = Field(
+        50.0, gt=0, description="engine time one token pays for; a slower request takes more tokens"
+    )
 
     request_timeout_s: float = Field(10.0, gt=0, description="server-side deadline of one request")
+
+    # The edge (`python -m service.edge`): nginx on host:port in front of the service.
+    nginx: str = Field("nginx", description="nginx executable for `python -m service.edge`")
+    edge_upstream_port: int = Field(8001, ge=1, le=65535, description="port of the service behind nginx")
+    edge_header_timeout_s: float = Field(10.0, gt=0, description="time a client has to send its headers")
+    edge_body_timeout_s: float = Field(10.0, gt=0, description="longest pause while a client sends its body")
+    edge_keepalive_timeout_s: float = Field(5.0, gt=0, description="idle keep-alive connections are closed after")
+    edge_max_requests_per_client: int = Field(64, ge=1, description="requests in progress per client address")
+    edge_max_requests: int = Field(512, ge=1, description="requests in progress in all (503 + Retry-After beyond)")
+    edge_worker_connections: int = Field(4096, ge=64, description="connections nginx holds at most")
     engine_concurrency: int = Field(2, ge=1, le=64, description="searches computed at the same time")
     omp_threads: int | None = Field(
         1,
@@ -55,11 +71,15 @@ class Settings(BaseSettings):
     load_in_background: bool = Field(
         True, description="serve /healthz while the first load runs; False: start serving once loaded"
     )
+    wait_for_index: bool = Field(
+        False,
+        description="with no loadable index, stay up (503 on /v1/*) and poll for one; False: exit with an error",
+    )
     reload_poll_s: float = Field(0.0, ge=0, description="poll CURRENT and reload when it changes; 0 = off")
     handle_sighup: bool = Field(True, description="reload the index on SIGHUP")
     document_context_chars: int = Field(400, ge=0, le=5000, description="context around a document span")
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "allowed_hosts", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
@@ -78,6 +98,16 @@ class Settings(BaseSettings):
             if origin != "*" and not origin.startswith(("http://", "https://")):
                 raise ValueError(f"CORS origin {origin!r} must start with http:// or https://")
         return [o.rstrip("/") for o in value]
+
+    @field_validator("admin_api_key")
+    @classmethod
+    def _check_admin_key(cls, value: SecretStr | None) -> SecretStr | None:
+        key = value.get_secret_value() if value is not None else ""
+        if key and not (key.isascii() and key.isprintable() and " " not in key):
+            raise ValueError(
+                "the admin API key travels in an HTTP header: use printable ASCII characters without spaces"
+            )
+        return value
 
     @property
     def admin_enabled(self) -> bool:

@@ -1,7 +1,8 @@
-"""The embedding interface: one method, `embed(texts, kind)`."""
+"""The embedding interface: one method, `embed(texts, kind)`, plus a token count for query limits."""
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Literal
@@ -9,6 +10,7 @@ from typing import Literal
 import numpy as np
 
 EmbeddingKind = Literal["query", "passage"]
+_PIECES = re.compile(r"[^\W_]+|[^\s\w]|_")
 
 
 class Embedder(ABC):
@@ -28,6 +30,19 @@ class Embedder(ABC):
     def embed_query(self, text: str) -> np.ndarray:
         """Vector of one query."""
         return self.embed([text], "query")[0]
+
+    def count_tokens(self, text: str, kind: EmbeddingKind = "query") -> int:
+        """Model tokens of `text` (what the cost of embedding it grows with).
+
+        This default estimates a subword tokenizer: one token per 4 ASCII letters or digits of a
+        word, one per other character. Backends with a tokenizer give the exact count.
+        """
+        count = 2
+        for match in _PIECES.finditer(text):
+            piece = match.group()
+            ascii_chars = sum(c.isascii() for c in piece)
+            count += -(-ascii_chars // 4) + (len(piece) - ascii_chars)
+        return count
 
 
 def normalize_rows(vectors: np.ndarray) -> np.ndarray:

@@ -24,6 +24,9 @@ class E5SmallQ4Embedder(Embedder):
         self.dimension = int(self._model.dim)
         self._batch_size = batch_size
 
+    def count_tokens(self, text: str, kind: EmbeddingKind = "query") -> int:
+        return int(self._model.token_count(text, is_query=kind == "query"))
+
     def embed(self, texts: Sequence[str], kind: EmbeddingKind) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)

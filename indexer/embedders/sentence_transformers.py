@@ -69,6 +69,12 @@ class SentenceTransformersEmbedder(Embedder):
         self._batch_size = batch_size
         self._lock = threading.Lock()
 
+    def count_tokens(self, text: str, kind: EmbeddingKind = "query") -> int:
+        tokenizer = getattr(self._model, "tokenizer", None)
+        if tokenizer is None:  # pragma: no cover - every sentence-transformers text model has one
+            return super().count_tokens(text, kind)
+        return len(tokenizer(self._prefixes[kind] + text, add_special_tokens=True, truncation=False)["input_ids"])
+
     def embed(self, texts: Sequence[str], kind: EmbeddingKind) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)

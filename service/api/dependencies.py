@@ -58,9 +58,10 @@ class EngineRunner:
     finish on its own, work that had not started is skipped.
     """
 
-    def __init__(self, limiter: anyio.CapacityLimiter, deadline: float) -> None:
+    def __init__(self, limiter: anyio.CapacityLimiter, deadline: float, state: object | None = None) -> None:
         self.limiter = limiter
         self.deadline = deadline
+        self.state = state  # the request's state: the work time is recorded there (rate limit by cost)
 
     async def __call__(self, fn: Callable[..., T], *args: object) -> T:
         started = threading.Event()
@@ -70,7 +71,13 @@ class EngineRunner:
             if abandoned.is_set():
                 return None
             started.set()
-            return fn(*args)
+            began = time.perf_counter()
+            try:
+                return fn(*args)
+            finally:
+                if self.state is not None:
+                    spent = getattr(self.state, "engine_seconds", 0.0) + time.perf_counter() - began
+                    self.state.engine_seconds = spent
 
         remaining = self.deadline - time.monotonic()
         try:
@@ -92,7 +99,7 @@ def get_runner(request: Request) -> EngineRunner:
     deadline = getattr(request.state, "deadline", None) or (
         time.monotonic() + request.app.state.settings.request_timeout_s
     )
-    return EngineRunner(request.app.state.engine_limiter, deadline)
+    return EngineRunner(request.app.state.engine_limiter, deadline, request.state)
 
 
 RunnerDep = Annotated[EngineRunner, Depends(get_runner)]

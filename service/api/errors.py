@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from http import HTTPStatus
@@ -12,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from indexer.errors import BundleError, EmbedderError, RapporteurError
+from indexer.errors import BundleError, EmbedderError, QueryTooLongError, RapporteurError
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,7 @@ STATUS_MESSAGES = {
     404: "Ressource introuvable.",
     405: "Méthode non autorisée pour cette adresse.",
     406: "Format de réponse non disponible.",
+    408: "Délai dépassé : la requête n'est pas arrivée à temps.",
     413: "Requête trop volumineuse.",
     415: "Type de contenu non pris en charge : envoyez du JSON (application/json).",
     422: "Requête invalide.",
@@ -41,11 +43,21 @@ _FRAMEWORK_MESSAGES = {
 }
 
 
+class SafeJSONResponse(JSONResponse):
+    """JSON that always serialises: text that UTF-8 cannot encode (a lone surrogate) is escaped."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return super().render(content)
+        except UnicodeEncodeError:
+            return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
+
+
 def json_error(
     status: int, detail: str, errors: list[dict[str, str]] | None = None, headers: dict[str, str] | None = None
 ) -> JSONResponse:
     """The error body every route and middleware uses."""
-    return JSONResponse({"detail": detail, "errors": errors or []}, status_code=status, headers=headers)
+    return SafeJSONResponse({"detail": detail, "errors": errors or []}, status_code=status, headers=headers)
 
 
 def _phrase(status: int) -> str:
@@ -133,6 +145,13 @@ async def _on_http(_: Request, exc: Exception) -> JSONResponse:
 
 
 async def _on_domain(_: Request, exc: Exception) -> JSONResponse:
+    if isinstance(exc, QueryTooLongError):
+        message = f"trop longue pour le modèle : {exc.tokens} unités de texte, {exc.limit} au plus"
+        return json_error(
+            422,
+            f"Requête invalide : la requête est {message} ; raccourcissez-la.",
+            [{"location": "query", "message": message}],
+        )
     log.error("domain error: %s", exc, extra={"event": "domain_error", "error": type(exc).__name__})
     if isinstance(exc, BundleError):
         detail = "L'index de recherche est indisponible ou endommagé ; réessayez plus tard."

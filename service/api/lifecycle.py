@@ -44,6 +44,33 @@ async def _reload_quietly(app: FastAPI, reason: Reason) -> None:
         await reload_in_worker(app, reason)
 
 
+WAIT_FOR_INDEX_POLL_S = 5.0
+
+
+async def _first_load(app: FastAPI) -> None:
+    """Load the index at start. Without one, stop the server with an error (exit status 1), or, with
+    `wait_for_index`, keep serving 503 and try again every few seconds until a bundle loads."""
+    settings = app.state.settings
+    while True:
+        try:
+            await reload_in_worker(app, "startup")
+            return
+        except RapporteurError as exc:
+            if not settings.wait_for_index:
+                stop_with_error(app, f"no loadable index in {settings.index_dir}: {exc}")
+                return
+        await anyio.sleep(WAIT_FOR_INDEX_POLL_S)
+
+
+def stop_with_error(app: FastAPI, message: str) -> None:
+    """Log `message` as one line and ask the server running `app` to stop; `python -m service` exits 1."""
+    log.error(message, extra={"event": "fatal"})
+    app.state.exit_code = 1
+    server = getattr(app.state, "server", None)
+    if server is not None:
+        server.should_exit = True
+
+
 async def _poll(app: FastAPI, every_s: float) -> None:
     """Reload when CURRENT names another bundle than the one in service (once per failed bundle)."""
     holder: IndexHolder = app.state.holder
@@ -97,14 +124,15 @@ def _remove_sighup() -> None:
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Start serving at once (/healthz answers) and load the index in the background; /readyz turns
-    200 when it is loaded and warmed up. With `load_in_background=False`, load first, then serve."""
+    200 when it is loaded and warmed up. With `load_in_background=False`, load first, then serve.
+    With no loadable index the server stops, unless `wait_for_index` keeps it polling for one."""
     settings = app.state.settings
     app.state.engine_limiter = anyio.CapacityLimiter(settings.engine_concurrency)
     if not settings.load_in_background:
-        await _reload_quietly(app, "startup")
+        await _first_load(app)
     async with anyio.create_task_group() as tg:
         if settings.load_in_background:
-            tg.start_soon(_reload_quietly, app, "startup")
+            tg.start_soon(_first_load, app)
         sighup = settings.handle_sighup and _install_sighup(app, tg)
         if settings.reload_poll_s > 0:
             tg.start_soon(_poll, app, settings.reload_poll_s)

@@ -13,8 +13,10 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from urllib.parse import unquote_to_bytes
 
+import anyio
 from starlette.middleware.cors import CORSMiddleware
-from starlette.routing import BaseRoute, Match
+from starlette.requests import ClientDisconnect
+from starlette.routing import BaseRoute, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.api.errors import json_error
@@ -35,6 +37,7 @@ SECURITY_HEADERS = (
     (b"x-frame-options", b"DENY"),
 )
 ADMIN_PREFIX = "/v1/admin"
+CLIENT_CLOSED = 499  # status recorded when the client disconnects before the answer (nginx's code)
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _BAD_PERCENT = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 
@@ -60,16 +63,42 @@ async def _no_receive() -> Message:  # pragma: no cover - responses never read t
     return {"type": "http.disconnect"}
 
 
-def route_template(routes: Iterable[BaseRoute], scope: Scope) -> str:
-    """Template of the route that serves `scope` ("/v1/documents/{document_id}"), or "unmatched"."""
+def flatten_routes(routes: Iterable[BaseRoute], prefix: str = "") -> list[tuple[str, BaseRoute]]:
+    """(template, route) of every leaf route, looking inside included routers."""
+    out: list[tuple[str, BaseRoute]] = []
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:  # a FastAPI router included in the app
+            context = getattr(route, "include_context", None)
+            out += flatten_routes(inner.routes, prefix + str(getattr(context, "prefix", "") or ""))
+        elif hasattr(route, "path_regex"):
+            path = str(getattr(route, "path", ""))
+            template = prefix + path + ("/{path}" if isinstance(route, Mount) else "")
+            out.append((template, route))
+    return out
+
+
+def route_template(routes: list[tuple[str, BaseRoute]], scope: Scope) -> str:
+    """Template of the route whose path serves `scope` ("/v1/documents/{document_id}"), whatever the
+    method, or "unmatched": a closed set of labels for metrics and logs."""
     route = scope.get("route")
     if route is not None and hasattr(route, "path"):
-        return str(route.path)
-    for candidate in routes:
-        match, _ = candidate.matches(scope)
-        if match == Match.FULL:
-            return str(getattr(candidate, "path", "unmatched"))
+        for template, candidate in routes:
+            if candidate is route:
+                return template
+    path = scope.get("path", "")
+    for template, candidate in routes:
+        if candidate.path_regex.match(path):  # type: ignore[attr-defined]
+            return template
     return "unmatched"
+
+
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def method_label(method: str) -> str:
+    """The HTTP method as a metrics label from a closed set (any other method is "other")."""
+    return method if method in METHODS else "other"
 
 
 class RequestContextMiddleware:
@@ -91,6 +120,12 @@ class RequestContextMiddleware:
         self.metrics = metrics
         self.timeout_s = timeout_s
         self.routes = routes
+        self._flat: list[tuple[str, BaseRoute]] | None = None
+
+    def _templates(self) -> list[tuple[str, BaseRoute]]:
+        if self._flat is None:  # routes are all added before the first request
+            self._flat = flatten_routes(self.routes())
+        return self._flat
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -125,10 +160,24 @@ class RequestContextMiddleware:
                 message = {**message, "headers": headers}
             await send(message)
 
+        disconnected = False
+
+        async def receive_wrapper() -> Message:
+            nonlocal disconnected
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                disconnected = True
+            return message
+
         self.metrics.in_flight.inc()
         try:
-            await self.app(scope, receive, send_wrapper)
-        except Exception:
+            await self.app(scope, receive_wrapper, send_wrapper)
+            if not response_started and disconnected:
+                status = CLIENT_CLOSED  # the client left before an answer: not a server error
+        except Exception as exc:
+            if disconnected or isinstance(exc, ClientDisconnect):
+                status = CLIENT_CLOSED
+                return
             log.exception("unhandled error", extra={"event": "error", "request_id": request_id, "path": path})
             if not response_started:
                 await _send_error(scope, send_wrapper, 500, "Erreur interne du service ; l'incident est enregistré.")
@@ -136,8 +185,8 @@ class RequestContextMiddleware:
         finally:
             self.metrics.in_flight.dec()
             elapsed = time.perf_counter() - started
-            route = route_template(self.routes(), scope)
-            method = scope.get("method", "")
+            route = route_template(self._templates(), scope)
+            method = method_label(scope.get("method", ""))
             self.metrics.requests.labels(route, method, str(status)).inc()
             self.metrics.latency.labels(route).observe(elapsed)
             fields = {
@@ -152,6 +201,27 @@ class RequestContextMiddleware:
             if state.get("log_query") is not None:
                 fields["query"] = state["log_query"]
             log.info("%s %s %s", method, route, status, extra=fields)
+
+
+class HeadMiddleware:
+    """HEAD wherever GET works: the GET response without its body (headers, Content-Length kept)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if not message.get("more_body", False):
+                    await send({"type": "http.response.body", "body": b"", "more_body": False})
+                return
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
 
 
 class UrlEncodingMiddleware:
@@ -187,16 +257,18 @@ class UrlEncodingMiddleware:
 
 
 class BodyLimitMiddleware:
-    """413 once a request body exceeds `max_bytes`, counted as the bytes arrive.
+    """413 once a request body exceeds `max_bytes`, counted as the bytes arrive; 408 when the body
+    has not arrived by the request's deadline (a client announcing more than it sends).
 
     The body is read up to the cap before the app runs (Content-Length is checked first when sent),
     so a chunked upload without Content-Length is cut at the same size.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int, metrics: Metrics) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, metrics: Metrics, read_timeout_s: float = 10.0) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.metrics = metrics
+        self.read_timeout_s = read_timeout_s
 
     def _too_large(self) -> str:
         return f"Requête trop volumineuse : le corps est limité à {self.max_bytes // 1024} Ko."
@@ -216,21 +288,34 @@ class BodyLimitMiddleware:
                 self.metrics.rejected.labels("body_too_large").inc()
                 await _send_error(scope, send, 413, self._too_large(), {"Connection": "close"})
                 return
+        deadline = _state(scope).get("deadline") or time.monotonic() + self.read_timeout_s
         chunks: list[bytes] = []
         size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return  # client gone before the body arrived: nothing to answer
-            body = message.get("body", b"")
-            size += len(body)
-            if size > self.max_bytes:
-                self.metrics.rejected.labels("body_too_large").inc()
-                await _send_error(scope, send, 413, self._too_large(), {"Connection": "close"})
-                return
-            chunks.append(body)
-            if not message.get("more_body", False):
-                break
+        try:
+            with anyio.fail_after(max(deadline - time.monotonic(), 0.0)):
+                while True:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        return  # client gone before the body arrived: nothing to answer
+                    body = message.get("body", b"")
+                    size += len(body)
+                    if size > self.max_bytes:
+                        self.metrics.rejected.labels("body_too_large").inc()
+                        await _send_error(scope, send, 413, self._too_large(), {"Connection": "close"})
+                        return
+                    chunks.append(body)
+                    if not message.get("more_body", False):
+                        break
+        except TimeoutError:
+            self.metrics.rejected.labels("body_timeout").inc()
+            await _send_error(
+                scope,
+                send,
+                408,
+                "Délai dépassé : le corps de la requête n'est pas arrivé en entier.",
+                {"Connection": "close"},
+            )
+            return
         replayed = False
 
         async def replay() -> Message:
@@ -244,7 +329,16 @@ class BodyLimitMiddleware:
 
 
 class RateLimitMiddleware:
-    """Token bucket per client address on /v1/ routes; 429 with Retry-After when empty."""
+    """Token bucket per client address; 429 with Retry-After when empty.
+
+    Every route but the health probes is limited. A request takes one token when it arrives; one
+    that made the engine work longer than `cost_unit_s` pays the difference afterwards (a request
+    that cost three normal searches takes three tokens), so expensive queries run out sooner.
+    """
+
+    EXEMPT = frozenset({"/healthz", "/readyz"})
+    LIGHT_PREFIXES = ("/static/", "/docs/assets/")  # files read from disk: a tenth of a token
+    LIGHT_COST = 0.1
 
     def __init__(
         self,
@@ -254,14 +348,18 @@ class RateLimitMiddleware:
         include_loopback: bool,
         max_clients: int,
         metrics: Metrics,
+        cost_unit_s: float = 0.05,
         clock: Callable[[], float] = time.monotonic,
+        tarpit_s: float = 1.0,
     ) -> None:
         self.app = app
+        self.tarpit_s = tarpit_s
         self.rate = per_minute / 60.0
         self.burst = float(burst)
         self.include_loopback = include_loopback
         self.max_clients = max_clients
         self.metrics = metrics
+        self.cost_unit_s = cost_unit_s
         self.clock = clock
         self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()  # tokens, last update
 
@@ -272,35 +370,50 @@ class RateLimitMiddleware:
         except ValueError:
             return host == "localhost"
 
-    def retry_after(self, client: str) -> float | None:
-        """Seconds to wait before `client` may send again, or None when allowed (one token taken)."""
+    def retry_after(self, client: str, cost: float = 1.0) -> float | None:
+        """Seconds to wait before `client` may send again, or None when allowed (`cost` tokens taken)."""
         now = self.clock()
         tokens, last = self._buckets.pop(client, (self.burst, now))
         tokens = min(self.burst, tokens + (now - last) * self.rate)
-        if tokens >= 1.0:
-            self._buckets[client] = (tokens - 1.0, now)
+        if tokens >= cost:
+            self._buckets[client] = (tokens - cost, now)
             wait = None
         else:
             self._buckets[client] = (tokens, now)
-            wait = (1.0 - tokens) / self.rate
+            wait = (cost - tokens) / self.rate
         while len(self._buckets) > self.max_clients:
             self._buckets.popitem(last=False)
         return wait
 
+    def charge(self, client: str, tokens: float) -> None:
+        """Take `tokens` more from `client` (its bucket may go below zero: it then waits longer)."""
+        if tokens <= 0 or client not in self._buckets:
+            return
+        left, last = self._buckets[client]
+        self._buckets[client] = (max(left - tokens, -self.burst), last)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.rate <= 0 or scope["type"] != "http" or not scope.get("path", "").startswith("/v1/"):
+        if self.rate <= 0 or scope["type"] != "http" or scope.get("path", "") in self.EXEMPT:
             await self.app(scope, receive, send)
             return
         client = (scope.get("client") or ("unknown", 0))[0]
         if not self.include_loopback and self._is_loopback(client):
             await self.app(scope, receive, send)
             return
-        wait = self.retry_after(client)
+        path = scope.get("path", "")
+        wait = self.retry_after(client, self.LIGHT_COST if path == "/" or path.startswith(self.LIGHT_PREFIXES) else 1.0)
         if wait is None:
-            await self.app(scope, receive, send)
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                work = _state(scope).get("engine_seconds", 0.0)
+                self.charge(client, work / self.cost_unit_s - 1.0)
             return
         seconds = max(1, math.ceil(wait))
         self.metrics.rejected.labels("rate_limited").inc()
+        # A client that ignores Retry-After would get its refusals as fast as it can ask, and keep the
+        # event loop busy answering it: it waits a little for each (nothing runs while it waits).
+        await anyio.sleep(min(wait, self.tarpit_s))
         await _send_error(
             scope,
             send,
@@ -308,6 +421,35 @@ class RateLimitMiddleware:
             f"Trop de requêtes : réessayez dans {seconds} seconde{'s' if seconds > 1 else ''}.",
             {"Retry-After": str(seconds)},
         )
+
+
+class AllowedHostsMiddleware:
+    """400 unless the Host header names this service (`RAPPORTEUR_ALLOWED_HOSTS`): redirects and
+    absolute links are built from it. Health probes answer whatever the host (orchestrators probe by IP)."""
+
+    def __init__(self, app: ASGIApp, allowed: list[str]) -> None:
+        self.app = app
+        self.any = "*" in allowed
+        self.exact = {h.lower() for h in allowed if not h.startswith("*.")}
+        self.suffixes = tuple(h[1:].lower() for h in allowed if h.startswith("*."))
+
+    def allows(self, host_header: str) -> bool:
+        host = host_header.strip().lower()
+        if host.startswith("["):  # [::1]:8000
+            host = host[1 : host.find("]")] if "]" in host else host
+        elif host.count(":") == 1:
+            host = host.rsplit(":", 1)[0]
+        return bool(host) and (host in self.exact or host.endswith(self.suffixes))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.any or scope["type"] != "http" or scope.get("path", "") in RateLimitMiddleware.EXEMPT:
+            await self.app(scope, receive, send)
+            return
+        host = (_header(scope, b"host") or b"").decode("latin-1")
+        if not self.allows(host):
+            await _send_error(scope, send, 400, "Requête refusée : cet hôte n'est pas servi ici (en-tête Host).")
+            return
+        await self.app(scope, receive, send)
 
 
 class ScopedCORSMiddleware:

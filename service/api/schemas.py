@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Annotated, Literal
 from urllib.parse import quote
 
@@ -18,8 +19,18 @@ MIN_YEAR, MAX_YEAR = 1000, 9999
 # -- input types -----------------------------------------------------------------------------------
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _valid_text(value: str) -> str:
+    """Refuse text that cannot be encoded (lone UTF-16 surrogates, e.g. from a JSON "\\udc00")."""
+    if _SURROGATE.search(value):
+        raise ValueError("le texte contient un caractère invalide (demi-caractère UTF-16 isolé)")
+    return value
+
+
 def _checked_query(value: str) -> str:
-    text = clean_query(value)
+    text = clean_query(_valid_text(value))
     if not text:
         raise ValueError("le texte est vide une fois les espaces et caractères de contrôle retirés")
     if len(text) > MAX_QUERY_CHARS:
@@ -38,7 +49,7 @@ def _blank_to_none(value: object) -> object:
 def _clean_filter(value: str | None) -> str | None:
     if value is None:
         return None
-    text = clean_query(value)
+    text = clean_query(_valid_text(value))
     if len(text) > MAX_FILTER_CHARS:
         raise ValueError(f"le filtre dépasse {MAX_FILTER_CHARS} caractères")
     return text or None

@@ -20,7 +20,7 @@ from indexer.bundle import Bundle, load_bundle
 from indexer.chunking import section_at
 from indexer.dense import limit_threads
 from indexer.embedders import Embedder, create_embedder
-from indexer.errors import EmbedderError
+from indexer.errors import EmbedderError, QueryTooLongError
 from indexer.loaders import page_number
 from service.search import answer as answering
 from service.search.fusion import blend, rrf
@@ -32,6 +32,10 @@ from service.search.spelling import SpellingCorrector
 from service.search.synonyms import SynonymLexicon
 
 log = logging.getLogger(__name__)
+
+# The embedding cost grows with the tokens of the query (quadratically past a few hundred): a
+# 500-character French question is 90-140 tokens, 500 accented letters or ideograms are 500.
+MAX_QUERY_TOKENS = 160
 
 
 @dataclass(frozen=True)
@@ -255,6 +259,8 @@ class SearchEngine:
             raise ValueError(f"unknown mode {mode!r}")
         started = time.perf_counter()
         plan = self.query_analyzer.plan(query)
+        if mode != "lexical":
+            self._check_tokens(plan)
         fused, _ = self._rank(plan, mode, self.allowed_chunks(filters))
         hits = self._hits(plan, fused, k)
         return SearchResult(
@@ -265,6 +271,12 @@ class SearchEngine:
             places=plan.places,
             corrections=plan.corrections,
         )
+
+    def _check_tokens(self, plan: QueryPlan) -> None:
+        """Refuse a query that would cost more than a few normal ones to embed."""
+        count = self.embedder.count_tokens(plan.dense_text, "query")
+        if count > MAX_QUERY_TOKENS:
+            raise QueryTooLongError(count, MAX_QUERY_TOKENS)
 
     def is_known(self, folded_word: str) -> bool:
         """True when the corpus or the lexicon knows the word (a word that says what a caller needs)."""
@@ -284,6 +296,7 @@ class SearchEngine:
         out_of_scope = self.scope.check(plan.text, plan.located, self.is_known, organisation)
         if out_of_scope is not None and out_of_scope.reason == "no_question":
             return SearchResult(plan.text, mode, [], (time.perf_counter() - started) * 1000, no_answer=out_of_scope)
+        self._check_tokens(plan)
         fused, sentence_sims = self._rank(plan, "hybrid" if mode == "lexical" else mode, self.allowed_chunks(filters))
         hits = self._hits(plan, fused, max(k, answering.ANSWER_PASSAGES))
         found = None if out_of_scope is not None else answering.extract(self, plan, hits, sentence_sims)

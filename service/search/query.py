@@ -13,6 +13,11 @@ from service.search.spelling import SpellingCorrector
 from service.search.synonyms import SynonymLexicon
 
 MAX_QUERY_CHARS = 500
+# Bounds on the work one query may cause, whatever its text (see also MAX_QUERY_TOKENS in engine).
+MAX_TERMS = 64  # analysed terms kept for the lexical query
+MAX_CORRECTIONS = 10  # words spell-checked per query
+MAX_SPELLED_CHARS = 30  # longer words are not spell-checked (no French word is that long)
+MAX_EXPANSIONS = 64  # lexicon expansion terms
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
 _SPACES = re.compile(r"\s+")
 
@@ -76,11 +81,13 @@ class QueryAnalyzer:
         surfaces: list[str] = []  # the folded word behind each term, for acronyms
         corrections: dict[str, str] = {}
         for token in tokens(text):
+            if len(terms) >= MAX_TERMS:
+                break
             word = text[token.start : token.end]
             if fold(word) in CHATTER:
                 continue
             term = token.term
-            if term not in self._known_terms:
+            if term not in self._known_terms and len(corrections) < MAX_CORRECTIONS and len(word) <= MAX_SPELLED_CHARS:
                 fixed = self._speller.correct(word)
                 if fixed:
                     corrections[word] = fixed
@@ -88,7 +95,7 @@ class QueryAnalyzer:
                     word = fixed
             terms.append(term)
             surfaces.append(fold(word))
-        expansions = self._lexicon.expand(terms, surfaces)
+        expansions = self._lexicon.expand(terms, surfaces)[:MAX_EXPANSIONS]
         places = self._gazetteer.find(text) if self._gazetteer else []
         territories = frozenset(t for p in places for t in p.territories())
         # The embedding model reads the request better without the caller's small talk, and with

@@ -37,8 +37,8 @@ async def reload_index(
         kept = f"l'index {current.build_id} reste en service" if current else "aucun index n'est en service"
         response: JSONResponse = json_error(
             409,
-            f"Nouvel index refusé ({exc}) ; {kept}.",
-            [{"location": "index", "message": str(exc)}],
+            f"Nouvel index refusé ({exc.public}) ; {kept}.",
+            [{"location": "index", "message": exc.public}],
         )
         return response  # type: ignore[return-value]
     return ReloadResponse(

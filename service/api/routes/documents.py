@@ -119,18 +119,22 @@ async def get_document(
     index: IndexDep,
     settings: SettingsDep,
     document_id: Annotated[str, Path(max_length=MAX_DOCUMENT_ID, description="Identifiant du document.")],
-    start: Annotated[int | None, Query(ge=0, description="Début du passage (caractères).")] = None,
-    end: Annotated[int | None, Query(ge=1, description="Fin du passage (exclue).")] = None,
+    start: Annotated[
+        int | None, Query(ge=0, description="Début du passage (caractères) ; seul : jusqu'à la fin du document.")
+    ] = None,
+    end: Annotated[
+        int | None, Query(ge=1, description="Fin du passage (exclue) ; seule : depuis le début du document.")
+    ] = None,
 ) -> DocumentDetail:
-    """Métadonnées et texte intégral ; avec `start` et `end`, le passage et son contexte."""
+    """Métadonnées et texte intégral ; avec `start` et/ou `end`, le passage et son contexte."""
     doc = index.bundle.document(document_id)
     if doc is None:
         raise HTTPException(404, "Document inconnu : vérifiez son identifiant (voir /v1/documents).")
     info = _infos(index)[document_id]
     if start is None and end is None:
         return DocumentDetail(document=info, text=doc.text, span=None)
-    if start is None or end is None:
-        raise HTTPException(422, "Requête invalide : « start » et « end » s'utilisent ensemble.")
+    start = 0 if start is None else start
+    end = len(doc.text) if end is None else end
     if end <= start:
         raise HTTPException(422, "Requête invalide : « end » doit être supérieur à « start ».")
     if end > len(doc.text):

@@ -31,6 +31,7 @@ def api_settings(index_dir: Path, **overrides: object) -> Settings:
         "reload_poll_s": 0,
         "log_queries": False,
         "request_timeout_s": 30.0,
+        "allowed_hosts": ["testserver", "127.0.0.1", "localhost"],
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
@@ -60,10 +61,10 @@ def running(settings: Settings, ready: bool = True) -> Iterator[TestClient]:
 # -- live servers ------------------------------------------------------------------------------------
 
 
-def live_server(index_dir: Path, log: Path, env: dict[str, str] | None = None) -> LiveServer:
+def live_server(index_dir: Path, log: Path, env: dict[str, str] | None = None, ready: bool = True) -> LiveServer:
     """Start the service on a free loopback port and wait until ready; `with` stops it afterwards.
 
     Its admin key is ADMIN_KEY; `env` adds (or overrides) environment variables.
     """
     overrides = {"RAPPORTEUR_ADMIN_API_KEY": ADMIN_KEY, **(env or {})}
-    return start_service(index_dir, log, env_overrides=overrides, ready_timeout=READY_WAIT_S)
+    return start_service(index_dir, log, env_overrides=overrides, ready_timeout=READY_WAIT_S, ready=ready)

@@ -262,3 +262,14 @@ def test_ask_says_why_there_is_no_answer(client: TestClient, question: str, reas
     # /v1/search is not concerned: it still returns passages for the same text.
     if reason != "no_question":
         assert client.get("/v1/search", params={"q": question}).json()["results"]
+
+
+def test_document_span_with_one_bound(client: TestClient, texts: dict[str, str]) -> None:
+    """As the schema says: `start` alone runs to the end of the document, `end` alone from its start."""
+    text = texts["ville-test-2023"]
+    tail = client.get("/v1/documents/ville-test-2023", params={"start": 10}).json()["span"]
+    assert (tail["start"], tail["end"], tail["text"]) == (10, len(text), text[10:])
+    head = client.get("/v1/documents/ville-test-2023", params={"end": 5}).json()["span"]
+    assert (head["start"], head["end"], head["text"]) == (0, 5, text[:5])
+    beyond = client.get("/v1/documents/ville-test-2023", params={"start": len(text)})
+    assert beyond.status_code == 422  # an empty span

@@ -215,6 +215,7 @@ def test_broken_bundle_is_refused_and_the_old_one_keeps_serving(
         refused = client.post("/v1/admin/reload", headers=ADMIN)
         assert refused.status_code == 409, refused.text
         assert f"l'index {good} reste en service" in refused.json()["detail"]
+        assert str(index) not in refused.text and "/bundles/" not in refused.text  # no server path
         search = client.get("/v1/search", params={"q": "police"})
         assert search.status_code == 200 and search.headers["X-Index-Build"] == good
         assert client.get("/readyz").json() == {"status": "ready", "build_id": good, "detail": None}

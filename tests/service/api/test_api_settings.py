@@ -87,17 +87,19 @@ def test_main_wires_settings_into_uvicorn(monkeypatch: pytest.MonkeyPatch, tiny_
 
     import service.__main__ as entry
 
-    calls: list[tuple[object, dict]] = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: calls.append((app, kwargs)))
+    servers: list[uvicorn.Server] = []
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self, sockets=None: servers.append(self))
     monkeypatch.setattr("service.api.logging.configure_logging", lambda level: None)
     monkeypatch.setenv("OMP_NUM_THREADS", "4")  # restored after the test; main() sets it to 1
     monkeypatch.setenv("RAPPORTEUR_FORWARDED_ALLOW_IPS", "10.0.0.1")
     assert entry.main(["--index", str(tiny_index), "--port", "8765"]) == 0
-    app, kwargs = calls[0]
+    config = servers[0].config
+    app = config.app
     assert app.state.settings.index_dir == tiny_index
-    assert kwargs["host"] == "127.0.0.1" and kwargs["port"] == 8765
-    assert kwargs["log_config"] is None and kwargs["access_log"] is False  # no raw query strings in logs
-    assert kwargs["proxy_headers"] is True and kwargs["forwarded_allow_ips"] == "10.0.0.1"
+    assert app.state.server is servers[0]  # the lifespan can stop it when no index loads
+    assert config.host == "127.0.0.1" and config.port == 8765
+    assert config.log_config is None and config.access_log is False  # no raw query strings in logs
+    assert config.proxy_headers is True and config.forwarded_allow_ips == "10.0.0.1"
     assert os.environ["OMP_NUM_THREADS"] == "1"
 
 
@@ -178,7 +180,8 @@ def test_dockerfile_is_multi_stage_non_root_with_healthcheck() -> None:
     health = next(rest for keyword, rest in runtime if keyword == "HEALTHCHECK")
     assert "/readyz" in health
     cmd = next(rest for keyword, rest in runtime if keyword == "CMD")
-    assert json.loads(cmd) == ["python", "-m", "service"]
+    assert json.loads(cmd) == ["python", "-m", "service.edge"]  # nginx in front of the service
+    assert any(k == "RUN" and "nginx" in rest for k, rest in runtime)
     builds = [rest for keyword, rest in instructions if keyword == "RUN" and "indexer build" in rest]
     assert builds and "corpus" in builds[0]
 
@@ -229,3 +232,17 @@ def test_static_page_placeholder_is_served(client: TestClient) -> None:
     page = client.get("/")
     assert page.status_code == 200 and '<html lang="fr"' in page.text
     assert "<script>" not in page.text  # no inline script: the CSP forbids it
+
+
+def test_log_floods_are_cut_to_a_burst_per_window() -> None:
+    from service.api.logging import FloodFilter
+
+    now = [0.0]
+    flood = FloodFilter(burst=20, window_s=10, clock=lambda: now[0])
+    record = logging.makeLogRecord({"name": "asyncio", "msg": "socket.accept() out of system resource", "levelno": 40})
+    passed = sum(flood.filter(record) for _ in range(10_000))
+    assert passed == 20
+    info = logging.makeLogRecord({"name": "service.access", "msg": "%s %s %s", "levelno": 20})
+    assert all(flood.filter(info) for _ in range(1000))  # access lines are never cut
+    now[0] = 11.0
+    assert flood.filter(record) and record.suppressed_before == 9_980  # the next window says how many went
