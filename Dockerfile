@@ -1,8 +1,11 @@
-# Rapporteur HTTP service.
+# Rapporteur HTTP service behind its edge (nginx: timeouts for slow and idle clients, a cap on the
+# requests in progress, client addresses for the rate limit).
 #   docker build -t rapporteur .
-#   docker run --rm -p 8000:8000 -e RAPPORTEUR_ADMIN_API_KEY=... rapporteur
+#   docker run --rm -p 8000:8000 -e RAPPORTEUR_ALLOWED_HOSTS=rapporteur.example \
+#       -e RAPPORTEUR_ADMIN_API_KEY=... rapporteur
 # The index is built from corpus/ at image build time: an image serves exactly the corpus it was
-# built from. Settings are RAPPORTEUR_* environment variables (see service/settings.py).
+# built from. Settings are RAPPORTEUR_* environment variables (see service/settings.py); the host
+# names clients use must be in RAPPORTEUR_ALLOWED_HOSTS.
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
 # -- build stage: install the package into a virtual environment and build the index -------------
@@ -30,7 +33,10 @@ ENV PATH=/opt/rapporteur/bin:$PATH \
     RAPPORTEUR_INDEX_DIR=/srv/rapporteur/index \
     RAPPORTEUR_HOST=0.0.0.0 \
     RAPPORTEUR_PORT=8000
-RUN useradd --system --uid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin rapporteur
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx-light \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin rapporteur
 COPY --from=build /opt/rapporteur /opt/rapporteur
 COPY --from=build /index /srv/rapporteur/index
 USER rapporteur
@@ -38,4 +44,4 @@ WORKDIR /srv/rapporteur
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/readyz' % os.environ.get('RAPPORTEUR_PORT', '8000'), timeout=4)"]
-CMD ["python", "-m", "service"]
+CMD ["python", "-m", "service.edge"]

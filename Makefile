@@ -18,10 +18,12 @@ $(STAMP): pyproject.toml Makefile
 	# torch: the local CPU wheel (pinned); any other spec would download a multi-GB CUDA build.
 	$(PY) -m pip install --quiet "torch==2.13.0"
 	$(PY) -m pip install --quiet -e ".[dev,st]"
-	# Browser tests: Debian's chromium driven by Playwright for Python (never `playwright install`).
-	@test -x /usr/bin/chromium || { command -v apt-get >/dev/null 2>&1 && apt-get update -qq \
-	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
-	  || echo "warning: chromium could not be installed; the browser tests will be skipped"
+	# Browser tests: Debian's chromium driven by Playwright for Python (never `playwright install`);
+	# the edge tests: Debian's nginx.
+	@{ test -x /usr/bin/chromium && command -v nginx >/dev/null 2>&1; } \
+	  || { command -v apt-get >/dev/null 2>&1 && apt-get update -qq \
+	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium nginx-light >/dev/null; } \
+	  || echo "warning: chromium or nginx could not be installed; the browser or edge tests will be skipped"
 	touch $(STAMP)
 
 setup: $(STAMP)  ## create .venv and install the project with every extra the tests need
