@@ -6,7 +6,11 @@ Measures, on this machine:
 - in-process latency p50/p99 of `search` per mode (lexical, dense, hybrid) and of `ask`, and the bare
   query-embedding time, over the dev-split questions;
 - HTTP latency p50/p99 of /v1/search and /v1/ask, sequential and with concurrent clients, throughput
-  and errors, against `python -m service` started on 127.0.0.1.
+  and errors, against `python -m service` started on 127.0.0.1;
+- a normal client's /v1/search p50 alone and while two hostile clients send the most expensive
+  question the service accepts, as fast as they can (`evals.adversarial`);
+- how the service alone and behind its edge (nginx, `python -m service.edge`) treat slow and idle
+  clients (`evals.slow_clients`), when nginx is installed.
 
 Queries are the dev-split questions (never the test split). Figures depend on the machine and on
 what else runs on it: the report records both.
@@ -32,12 +36,15 @@ from urllib.parse import urlencode
 
 import numpy as np
 
+from evals.adversarial import bench_adversaries, most_expensive_question
 from evals.dataset import load_questions
 from evals.live_server import start_service
+from indexer.bundle import resolve_bundle
 
 ROOT = Path(__file__).resolve().parents[1]
 GOAL_EMBED_FACTOR = 2.0
 GOAL_THROUGHPUT = 30.0
+GOAL_HOSTILE_FACTOR = 2.0
 SERVER_START_TIMEOUT_S = 300.0
 
 
@@ -244,6 +251,77 @@ def bench_http(port: int, endpoint: str, questions: list[str], clients: int, rou
     }
 
 
+def bench_slow_clients(index: Path) -> dict[str, object] | None:
+    """`evals.slow_clients` against the service alone and behind its edge; None without nginx."""
+    from evals.live_server import free_port
+    from evals.slow_clients import probe
+    from service.edge import Edge, EdgeError
+    from service.settings import Settings
+
+    with tempfile.TemporaryDirectory(prefix="rapporteur-bench-") as tmp:
+        env = {"RAPPORTEUR_FORWARDED_ALLOW_IPS": "127.0.0.1"}
+        with start_service(index, Path(tmp) / "server.log", env_overrides=env, ready_timeout=300) as server:
+            settings = Settings(index_dir=index, port=free_port(), edge_upstream_port=server.port)
+            try:
+                edge = Edge.start(settings, Path(tmp) / "edge", log=Path(tmp) / "nginx.log")
+            except EdgeError as exc:
+                print(f"skipping the edge probes: {exc}", file=sys.stderr)
+                return None
+            with edge:
+                time.sleep(1.0)
+                return {
+                    "service": probe(server.port),
+                    "edge": probe(settings.port),
+                    "settings": {
+                        "header_timeout_s": settings.edge_header_timeout_s,
+                        "body_timeout_s": settings.edge_body_timeout_s,
+                        "keepalive_timeout_s": settings.edge_keepalive_timeout_s,
+                        "max_requests_per_client": settings.edge_max_requests_per_client,
+                        "max_requests": settings.edge_max_requests,
+                    },
+                }
+
+
+def _closed(result: dict) -> str:
+    seconds = result.get("closed_s")
+    status = f", {result['status']}" if result.get("status") else ""
+    return f"open after the cap{status}" if seconds is None else f"closed after {seconds:g} s{status}"
+
+
+def _render_slow_clients(slow: dict) -> list[str]:
+    rows = [
+        ("idle connection", lambda r: _closed(r["idle"])),
+        ("headers sent one byte every 0.5 s", lambda r: _closed(r["slow_headers"])),
+        ("body of 20 bytes out of 200 announced", lambda r: _closed(r["short_body"])),
+        ("keep-alive, idle after one request", lambda r: _closed(r["keepalive_idle"])),
+        ("GET /healthz beside 400 idle sockets", lambda r: f"{r['many_idle']['status']} in {r['many_idle']['ms']} ms"),
+        (
+            "a request beside 80 stalled ones",
+            lambda r: (
+                f"{r['cap']['status']}"
+                + (f", Retry-After {r['cap']['retry_after']}" if r["cap"]["retry_after"] else "")
+            ),
+        ),
+    ]
+    cfg = slow["settings"]
+    lines = [
+        "",
+        "## Slow and idle clients",
+        "",
+        "Raw-socket probes of `python -m evals.slow_clients` (every wait capped at 20 s), against the service"
+        " alone (uvicorn) and behind its edge (`python -m service.edge`: nginx with header and body timeouts"
+        f" of {cfg['header_timeout_s']:g} s, keep-alive {cfg['keepalive_timeout_s']:g} s, at most"
+        f" {cfg['max_requests_per_client']} requests in progress per client and {cfg['max_requests']} in all)."
+        " How the edge was chosen against uvicorn's settings, Hypercorn and Granian: `docs/edge.md`.",
+        "",
+        "| probe | service alone | behind the edge |",
+        "| --- | --- | --- |",
+    ]
+    for label, cell in rows:
+        lines.append(f"| {label} | {cell(slow['service'])} | {cell(slow['edge'])} |")
+    return lines
+
+
 # -- report ---------------------------------------------------------------------------------------------
 
 
@@ -326,6 +404,29 @@ def render(results: dict) -> str:
             f"| {run['endpoint']} | {run['clients']} | {_ms(s['p50'])} | {_ms(s['p99'])} |"
             f" {run['throughput']:.1f} | {run['requests']} | {run['errors']} |"
         )
+    if results.get("slow_clients"):
+        lines += _render_slow_clients(results["slow_clients"])
+    hostile = results.get("adversaries")
+    if hostile:
+        lines += [
+            "",
+            "## Hostile clients",
+            "",
+            f"A normal client sends /v1/search every {0.6:g} s; {hostile['hostile_clients']} hostile clients send"
+            f" the most expensive question the service accepts ({hostile['question_chars']} characters, just under"
+            " the model-token cap) to /v1/ask with k=50, as fast as they can and ignoring Retry-After. Each client"
+            " has its own address (X-Forwarded-For from a trusted proxy), default rate limit (120/min, burst 30,"
+            " cost-weighted).",
+            "",
+            "| normal client | p50 (ms) |",
+            "| --- | ---: |",
+            f"| alone | {_ms(hostile['p50_alone_ms'])} |",
+            f"| with hostile clients | {_ms(hostile['p50_with_hostile_ms'])}"
+            f" (p99 {_ms(hostile['p99_with_hostile_ms'])}) |",
+            "",
+            f"Ratio {hostile['ratio']:.2f}. Normal client statuses: {hostile['normal_statuses']};"
+            f" hostile clients' statuses: {hostile['hostile_statuses']}.",
+        ]
     goals = results["goals"]
     lines += [
         "",
@@ -364,6 +465,16 @@ def goals(results: dict) -> list[dict[str, object]]:
             }
         )
     out.append({"goal": "zero errors", "measured": f"{errors} error(s)", "met": errors == 0})
+    hostile = results.get("adversaries")
+    if hostile:
+        out.append(
+            {
+                "goal": f"normal /v1/search p50 with 2 hostile clients ≤ {GOAL_HOSTILE_FACTOR:g} × alone",
+                "measured": f"{hostile['p50_with_hostile_ms']:.1f} ms vs {hostile['p50_alone_ms']:.1f} ms"
+                f" ({hostile['ratio']:.2f} ×)",
+                "met": hostile["ratio"] <= GOAL_HOSTILE_FACTOR,
+            }
+        )
     return out
 
 
@@ -375,6 +486,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=2, help="passes over the dev questions (default 2)")
     parser.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients (default 8)")
     parser.add_argument("--skip-build", action="store_true", help="do not time the index build")
+    parser.add_argument("--skip-adversaries", action="store_true", help="do not time hostile clients")
+    parser.add_argument("--skip-edge", action="store_true", help="do not probe slow and idle clients")
     parser.add_argument("--json", type=Path, help="also write the raw figures as JSON")
     args = parser.parse_args(argv)
 
@@ -413,6 +526,20 @@ def main(argv: list[str] | None = None) -> int:
             for clients in (1, args.clients):
                 run = bench_http(server.port, endpoint, questions, clients, args.rounds)
                 results["http"].append({"endpoint": f"/v1/{endpoint}", **run})
+    if not args.skip_edge:
+        print("probing slow and idle clients…", file=sys.stderr)
+        results["slow_clients"] = bench_slow_clients(args.index)
+    if not args.skip_adversaries:
+        print("timing a normal client beside hostile ones…", file=sys.stderr)
+        from indexer.embedders import create_embedder
+        from service.search.engine import MAX_QUERY_TOKENS
+
+        embedder = create_embedder(
+            json.loads((resolve_bundle(args.index) / "manifest.json").read_text())["embedder"]["name"]
+        )
+        question = most_expensive_question(embedder.count_tokens, MAX_QUERY_TOKENS)
+        with tempfile.TemporaryDirectory(prefix="rapporteur-bench-") as tmp:
+            results["adversaries"] = bench_adversaries(args.index, questions, question, Path(tmp) / "server.log")
     results["load_end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     results["goals"] = goals(results)
     args.out.parent.mkdir(parents=True, exist_ok=True)
