@@ -17,6 +17,7 @@ WORKDIR /src
 RUN python -m venv /opt/rapporteur
 ENV PATH=/opt/rapporteur/bin:$PATH
 COPY pyproject.toml README.md ./
+COPY rapporteur/ rapporteur/
 COPY indexer/ indexer/
 COPY service/ service/
 COPY evals/ evals/

@@ -39,7 +39,7 @@ import numpy as np
 from evals.adversarial import bench_adversaries, most_expensive_question
 from evals.dataset import load_questions
 from evals.live_server import start_service
-from indexer.bundle import resolve_bundle
+from rapporteur.bundle.store import resolve_bundle
 
 ROOT = Path(__file__).resolve().parents[1]
 GOAL_EMBED_FACTOR = 2.0
@@ -119,7 +119,7 @@ def _timed_build(corpus: Path, index: Path, env: dict[str, str], *flags: str) ->
 def bench_build(corpus: Path, env: dict[str, str]) -> dict[str, object]:
     """`python -m indexer build` timed from the shell: cold (empty directory and cache), warm (forced
     rebuild reusing the embedding cache), then the up-to-date check."""
-    from indexer.bundle import current_manifest
+    from rapporteur.bundle.store import current_manifest
 
     with tempfile.TemporaryDirectory(prefix="rapporteur-bench-") as tmp:
         index = Path(tmp) / "index"
@@ -531,7 +531,7 @@ def main(argv: list[str] | None = None) -> int:
         results["slow_clients"] = bench_slow_clients(args.index)
     if not args.skip_adversaries:
         print("timing a normal client beside hostile ones…", file=sys.stderr)
-        from indexer.embedders import create_embedder
+        from rapporteur.embedders import create_embedder
         from service.search.engine import MAX_QUERY_TOKENS
 
         embedder = create_embedder(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from indexer.analyzer import fold, words
+from rapporteur.text.analyzer import fold, words
 
 MIN_COVERAGE = 0.6
 

@@ -1,3 +1,5 @@
-"""Offline indexer: turns a corpus of French reports into a search bundle."""
+"""The build pipeline: corpus files → cleaned documents → sections and chunks → embeddings → bundle.
 
-__version__ = "0.1.0"
+May import `rapporteur` (the bundle format, text analysis, embedders) and the build's libraries
+(langchain-text-splitters, pypdf); never `service` or `evals`.
+"""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 
-from indexer.analyzer import STOP_WORDS, fold
+from rapporteur.text.analyzer import STOP_WORDS, fold
 
 _PAREN = re.compile(r"([A-ZÀ-Ýa-zà-ÿ][\w'’ -]{3,120}?)\s*\(\s*([A-Z][A-Za-z0-9&]{1,9})\s*\)")
 _PAREN_REVERSED = re.compile(r"\b([A-Z][A-Z0-9&]{1,9})\s*\(\s*([A-Za-zÀ-ÿ][\w'’ -]{3,120}?)\s*\)")

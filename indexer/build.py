@@ -6,6 +6,7 @@ import contextlib
 import fcntl
 import functools
 import hashlib
+import importlib.util
 import json
 import logging
 import os
@@ -19,19 +20,21 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer import __version__, analyzer
 from indexer.acronyms import extract_acronyms
-from indexer.bundle import FORMAT_VERSION, DocumentRecord, current_manifest, write_bundle
-from indexer.chunking import Chunk, ChunkingParams, chunk_text, section_starts
+from indexer.chunking import ChunkingParams, chunk_text, section_starts
 from indexer.corpus import discover, infer_meta
-from indexer.dense import DenseIndex
-from indexer.embedders import Embedder, EmbeddingKind
 from indexer.embedding_cache import EmbeddingCache, text_key
-from indexer.errors import BuildLockedError, BuildWriteError, LoaderError, NothingToIndexError
-from indexer.lexical import BM25_PARAMS, LexicalIndex
-from indexer.loaders import load_file, page_number
+from indexer.loaders import load_file
 from indexer.periods import years_reported
 from indexer.sentences import sentence_spans
+from rapporteur import __version__
+from rapporteur.bundle.dense import DenseIndex
+from rapporteur.bundle.lexical import BM25_PARAMS, LexicalIndex
+from rapporteur.bundle.model import Chunk, DocumentRecord, page_at, passage_header
+from rapporteur.bundle.store import FORMAT_VERSION, current_manifest, write_bundle
+from rapporteur.embedders import Embedder, EmbeddingKind
+from rapporteur.errors import BuildLockedError, BuildWriteError, LoaderError, NothingToIndexError
+from rapporteur.text import analyzer
 
 log = logging.getLogger(__name__)
 
@@ -64,23 +67,20 @@ class BuildReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
-def passage_header(organisation: str | None, section: str) -> str:
-    """Context prepended to a chunk for embedding and BM25: who wrote it and where it sits."""
-    return " · ".join(part for part in (organisation, section) if part)
-
-
 # Modules whose code shapes a bundle: a change to any of them makes the next build a real one.
 _PIPELINE_MODULES = (
-    "build",
-    "cleaning",
-    "loaders",
-    "sections",
-    "chunking",
-    "sentences",
-    "periods",
-    "analyzer",
-    "acronyms",
-    "lexical",
+    "indexer.build",
+    "indexer.cleaning",
+    "indexer.loaders",
+    "indexer.sections",
+    "indexer.chunking",
+    "indexer.sentences",
+    "indexer.periods",
+    "indexer.acronyms",
+    "rapporteur.text.analyzer",
+    "rapporteur.bundle.lexical",
+    "rapporteur.bundle.model",
+    "rapporteur.bundle.store",
 )
 
 
@@ -89,7 +89,10 @@ def pipeline_hash() -> str:
     """Hash of the indexing code itself, part of the corpus fingerprint."""
     digest = hashlib.sha256()
     for name in _PIPELINE_MODULES:
-        digest.update((Path(__file__).parent / f"{name}.py").read_bytes())
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:  # pragma: no cover - the modules are part of the package
+            raise RuntimeError(f"indexing module {name} not found")
+        digest.update(Path(spec.origin).read_bytes())
     return digest.hexdigest()
 
 
@@ -241,8 +244,7 @@ def _build(
     sentence_rows: list[tuple[int, int, int]] = []
     per_doc: list[dict[str, object]] = []
     for doc_index, record in enumerate(records):
-        page_at = functools.partial(page_number, record.page_starts)
-        doc_chunks = chunk_text(record.meta.id, record.text, params, page_at)
+        doc_chunks = chunk_text(record.meta.id, record.text, params, functools.partial(page_at, record.page_starts))
         chunks.extend(doc_chunks)
         spans = sentence_spans(record.text)
         sentence_rows.extend((doc_index, s, e) for s, e in spans)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from indexer.sections import Heading, find_headings
-
-SECTION_SEPARATOR = " › "
+from rapporteur.bundle.model import SECTION_SEPARATOR, Chunk
 
 
 @dataclass(frozen=True)
@@ -23,19 +21,6 @@ class ChunkingParams:
 
     def to_dict(self) -> dict[str, int]:
         return asdict(self)
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """A passage of a document: `text == document_text[start:end]`."""
-
-    id: str
-    doc_id: str
-    start: int
-    end: int
-    text: str
-    section: str
-    page: int | None
 
 
 @dataclass(frozen=True)
@@ -87,12 +72,6 @@ def _split_long(text: str, start: int, end: int, splitter: RecursiveCharacterTex
 def section_starts(text: str) -> list[tuple[int, str]]:
     """(offset, section path) at each heading of `text`, for citing any span precisely."""
     return [(b.start, SECTION_SEPARATOR.join(b.path)) for b in _blocks(text, find_headings(text))]
-
-
-def section_at(sections: list[tuple[int, str]], offset: int) -> str:
-    """Section path governing `offset`, given `section_starts` of the document."""
-    index = bisect.bisect_right([start for start, _ in sections], offset) - 1
-    return sections[index][1] if index >= 0 else ""
 
 
 def chunk_text(

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from indexer.build import BuildReport, Progress, build_index
 from indexer.chunking import ChunkingParams
-from indexer.embedders import DEFAULT_EMBEDDER, available_embedders, create_embedder
-from indexer.errors import BuildLockedError, RapporteurError
+from rapporteur.embedders import DEFAULT_EMBEDDER, available_embedders, create_embedder
+from rapporteur.errors import BuildLockedError, RapporteurError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3
 

@@ -7,11 +7,12 @@ import re
 import tomllib
 import unicodedata
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from indexer.errors import CorpusManifestError
 from indexer.loaders import SUPPORTED_SUFFIXES
+from rapporteur.bundle.model import DocumentMeta
+from rapporteur.errors import CorpusManifestError
 
 log = logging.getLogger(__name__)
 
@@ -21,26 +22,6 @@ _ORGANISATION = re.compile(
     r"\b((?:Département|Ville|Commune|Région|Métropole|Communauté (?:urbaine|d'agglomération|de communes))"
     r" (?:de la |de l'|des |du |de |d')[A-ZÀ-Ý][\w'-]+(?:[ -](?:de|du|des|en|sur|la|le)[ -][A-ZÀ-Ý][\w'-]+)*)"
 )
-
-
-@dataclass(frozen=True)
-class DocumentMeta:
-    """What citations show about a document."""
-
-    id: str
-    title: str
-    organisation: str | None = None
-    organisation_type: str | None = None
-    territory: str | None = None
-    year: int | None = None
-    kind: str | None = None
-    source_url: str | None = None
-    inferred: tuple[str, ...] = field(default=())
-
-    def to_dict(self) -> dict[str, object]:
-        data = asdict(self)
-        data["inferred"] = list(self.inferred)
-        return data
 
 
 @dataclass(frozen=True)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import bisect
 import logging
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
 from indexer.cleaning import normalize_text, remove_repeated_page_lines
-from indexer.errors import LoaderError
+from rapporteur.bundle.model import page_at
+from rapporteur.errors import LoaderError
 
 log = logging.getLogger(__name__)
 
@@ -26,14 +26,7 @@ class LoadedDocument:
 
     def page_at(self, offset: int) -> int | None:
         """1-based page number holding `offset`, or None for unpaged documents."""
-        return page_number(self.page_starts, offset)
-
-
-def page_number(page_starts: tuple[int, ...] | None, offset: int) -> int | None:
-    """1-based page holding `offset` given the start offsets of the pages; None when unpaged."""
-    if not page_starts:
-        return None
-    return max(1, bisect.bisect_right(page_starts, offset))
+        return page_at(self.page_starts, offset)
 
 
 def load_file(path: Path) -> LoadedDocument:

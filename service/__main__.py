@@ -63,8 +63,8 @@ def main(argv: list[str] | None = None) -> int:
 
     import uvicorn
 
-    from indexer.bundle import resolve_bundle
-    from indexer.errors import RapporteurError
+    from rapporteur.bundle.store import resolve_bundle
+    from rapporteur.errors import RapporteurError
     from service.api.logging import configure_logging
     from service.app import create_app
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from indexer import __version__
+from rapporteur import __version__
 from service.api.errors import SafeJSONResponse, install_error_handlers
 from service.api.lifecycle import lifespan
 from service.api.metrics import Metrics

@@ -16,11 +16,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from indexer.bundle import Bundle, load_bundle, resolve_bundle
-from indexer.embedders import Embedder, create_embedder
-from indexer.errors import RapporteurError
+from rapporteur.bundle.store import Bundle, load_bundle, resolve_bundle
+from rapporteur.embedders import Embedder, create_embedder
+from rapporteur.errors import RapporteurError
+from rapporteur.text.places import Gazetteer
 from service.search.engine import SearchEngine
-from service.search.gazetteer import Gazetteer
 from service.suggest import Suggester
 
 log = logging.getLogger(__name__)

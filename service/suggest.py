@@ -15,9 +15,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Literal
 
-from indexer.analyzer import STOP_WORDS, fold
-from indexer.bundle import Bundle
-from indexer.chunking import SECTION_SEPARATOR
+from rapporteur.bundle.model import SECTION_SEPARATOR
+from rapporteur.bundle.store import Bundle
+from rapporteur.text.analyzer import STOP_WORDS, fold
 
 SuggestionKind = Literal["title", "section", "phrase"]
 KIND_WEIGHT: dict[str, float] = {"title": 3.0, "section": 2.0, "phrase": 1.0}

@@ -10,7 +10,7 @@ import pytest
 from tiny_corpus import write_tiny_corpus
 
 from indexer.build import build_index
-from indexer.embedders.hashing import HashingEmbedder
+from rapporteur.embedders.hashing import HashingEmbedder
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
@@ -33,7 +33,7 @@ def tiny_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def corpus_index() -> Path:
     """The real corpus indexed with the default embedder (built once, then reused incrementally)."""
-    from indexer.embedders import create_embedder
+    from rapporteur.embedders import create_embedder
 
     index = Path(os.environ.get("RAPPORTEUR_TEST_INDEX", ROOT / "index"))
     build_index(CORPUS, index, create_embedder("e5-small-q4"))

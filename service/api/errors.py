@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from indexer.errors import BundleError, EmbedderError, QueryTooLongError, RapporteurError
+from rapporteur.errors import BundleError, EmbedderError, QueryTooLongError, RapporteurError
 
 log = logging.getLogger(__name__)
 

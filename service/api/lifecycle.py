@@ -16,7 +16,7 @@ import anyio.to_thread
 from anyio.streams.memory import MemoryObjectReceiveStream
 from fastapi import FastAPI
 
-from indexer.errors import RapporteurError
+from rapporteur.errors import RapporteurError
 from service.reload import IndexHolder, ReloadOutcome
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,8 @@ from urllib.parse import quote
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from service.search.models import Answer, Citation, Hit, NoAnswer, SearchResult
+from rapporteur.bundle.model import Citation
+from service.search.models import Answer, Hit, NoAnswer, SearchResult
 from service.search.query import MAX_QUERY_CHARS, clean_query
 
 MAX_K = 50

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from indexer.analyzer import analyze, tokens
+from rapporteur.text.analyzer import analyze, tokens
 from service.search.answer_kinds import AnswerKind, expected_kind, gives
 from service.search.display import display_text
 from service.search.models import Answer, Hit

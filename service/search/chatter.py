@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from indexer.analyzer import ENGLISH_STOP_WORDS, STOP_WORDS, fold
+from rapporteur.text.analyzer import ENGLISH_STOP_WORDS, STOP_WORDS, fold
 
 # Words a caller uses to talk, not to say what they need; dropped from the lexical query only.
 CHATTER = frozenset(

@@ -6,9 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from indexer.errors import RapporteurError
+from rapporteur.bundle.model import Citation
+from rapporteur.errors import RapporteurError
 from service.search.engine import SearchEngine
-from service.search.models import Citation
 
 
 def format_citation(c: Citation) -> str:

@@ -14,18 +14,16 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.analyzer import analyze, tokens
-from indexer.build import passage_header
-from indexer.bundle import Bundle, load_bundle
-from indexer.chunking import section_at
-from indexer.dense import limit_threads
-from indexer.embedders import Embedder, create_embedder
-from indexer.errors import EmbedderError, QueryTooLongError
-from indexer.loaders import page_number
+from rapporteur.bundle.dense import limit_threads
+from rapporteur.bundle.model import Citation, page_at, passage_header, section_at
+from rapporteur.bundle.store import Bundle, load_bundle
+from rapporteur.embedders import Embedder, create_embedder
+from rapporteur.errors import EmbedderError, QueryTooLongError
+from rapporteur.text.analyzer import analyze, tokens
+from rapporteur.text.places import Gazetteer
 from service.search import answer as answering
 from service.search.fusion import blend, rrf
-from service.search.gazetteer import Gazetteer
-from service.search.models import MODES, Citation, Filters, Hit, Mode, NoAnswer, SearchResult
+from service.search.models import MODES, Filters, Hit, Mode, NoAnswer, SearchResult
 from service.search.query import QueryAnalyzer, QueryPlan
 from service.search.scope import NO_CLEAR_ANSWER, NO_CLEAR_ANSWER_MESSAGE, Scope
 from service.search.spelling import SpellingCorrector
@@ -237,7 +235,7 @@ class SearchEngine:
             meta.year,
             meta.kind,
             section,
-            chunk.page if start is None else page_number(document.page_starts, start),
+            chunk.page if start is None else page_at(document.page_starts, start),
             chunk.start if start is None else start,
             chunk.end if end is None else end,
         )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from rapporteur.bundle.model import Citation
+
 Mode = Literal["lexical", "dense", "hybrid"]
 MODES: tuple[Mode, ...] = ("lexical", "dense", "hybrid")
 
@@ -19,21 +21,6 @@ class Filters:
 
     def is_empty(self) -> bool:
         return self.organisation is None and self.year is None and self.kind is None
-
-
-@dataclass(frozen=True)
-class Citation:
-    """Where a passage or an answer comes from; start/end are offsets in the document text."""
-
-    document_id: str
-    title: str
-    organisation: str | None
-    year: int | None
-    kind: str | None
-    section: str
-    page: int | None
-    start: int
-    end: int
 
 
 @dataclass(frozen=True)

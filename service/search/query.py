@@ -6,9 +6,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from indexer.analyzer import ENGLISH_STOP_WORDS, STOP_WORDS, fold, tokens, words
+from rapporteur.text.analyzer import ENGLISH_STOP_WORDS, STOP_WORDS, fold, tokens, words
+from rapporteur.text.places import Gazetteer, Place
 from service.search.chatter import CHATTER
-from service.search.gazetteer import Gazetteer, Place
 from service.search.spelling import SpellingCorrector
 from service.search.synonyms import SynonymLexicon
 

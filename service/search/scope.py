@@ -21,9 +21,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from indexer.analyzer import fold
+from rapporteur.text.analyzer import fold
+from rapporteur.text.places import Gazetteer, Place
 from service.search.chatter import is_not_a_question
-from service.search.gazetteer import Gazetteer, Place
 from service.search.models import NoAnswer
 
 NO_QUESTION = "no_question"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from indexer.analyzer import fold
+from rapporteur.text.analyzer import fold
 
 
 def _deletes(word: str) -> set[str]:

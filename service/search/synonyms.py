@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from indexer.analyzer import analyze, fold
+from rapporteur.text.analyzer import analyze, fold
 
 PHRASES_PER_MATCH = 2
 # An acronym ("PASS", "PRE") matches the query's word itself, never a stem: "passer" is not the PASS.

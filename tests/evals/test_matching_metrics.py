@@ -3,7 +3,7 @@ import difflib
 from evals.dataset import TRAINING_PATH, TYPES, UNANSWERABLE_KINDS, load_questions
 from evals.matching import evidence_coverage, matched_evidence
 from evals.metrics import Outcome, abstention_by_kind, ndcg, summarize
-from indexer.analyzer import fold
+from rapporteur.text.analyzer import fold
 
 
 def test_evidence_survives_typography_and_rechunking():

@@ -1,4 +1,4 @@
-from indexer.analyzer import analyze, fold, tokens
+from rapporteur.text.analyzer import analyze, fold, tokens
 
 
 def test_elisions_are_removed():

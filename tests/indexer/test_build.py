@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from indexer.build import build_index
-from indexer.bundle import CURRENT, load_bundle, resolve_bundle
-from indexer.embedders.hashing import HashingEmbedder
-from indexer.errors import BundleError, NothingToIndexError
+from rapporteur.bundle.store import CURRENT, load_bundle, resolve_bundle
+from rapporteur.embedders.hashing import HashingEmbedder
+from rapporteur.errors import BundleError, NothingToIndexError
 
 
 def test_bundle_round_trip(tiny_corpus: Path, tmp_path: Path):
@@ -99,7 +99,7 @@ SLOW_BUILD = """
 import sys, time
 from pathlib import Path
 from indexer.build import build_index
-from indexer.embedders.hashing import HashingEmbedder
+from rapporteur.embedders.hashing import HashingEmbedder
 
 class Slow(HashingEmbedder):
     def embed(self, texts, kind):

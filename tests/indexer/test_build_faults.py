@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 
 from indexer.build import build_index, build_lock, embed_with_cache
-from indexer.bundle import MANIFEST, file_sha256, load_bundle, resolve_bundle
-from indexer.embedders.hashing import HashingEmbedder
 from indexer.embedding_cache import EmbeddingCache, text_key
-from indexer.errors import BuildLockedError, BuildWriteError, BundleError
+from rapporteur.bundle.store import MANIFEST, file_sha256, load_bundle, resolve_bundle
+from rapporteur.embedders.hashing import HashingEmbedder
+from rapporteur.errors import BuildLockedError, BuildWriteError, BundleError
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -74,7 +74,7 @@ def test_a_full_disk_gives_one_clear_error_and_no_partial_files(
     def disk_full(*args: object, **kwargs: object) -> None:
         raise OSError(28, "No space left on device", "sentence_vectors.npy")
 
-    monkeypatch.setattr("indexer.bundle.np.save", disk_full)
+    monkeypatch.setattr("rapporteur.bundle.store.np.save", disk_full)
     with pytest.raises(BuildWriteError, match="No space left on device"):
         build_index(tiny_corpus, index, HashingEmbedder(), force=True)
     assert not list((index / "bundles").glob(".tmp-*"))

@@ -1,10 +1,10 @@
 import numpy as np
 
-from indexer.analyzer import analyze
-from indexer.dense import DenseIndex
-from indexer.embedders.base import normalize_rows
-from indexer.embedders.hashing import HashingEmbedder
-from indexer.lexical import LexicalIndex
+from rapporteur.bundle.dense import DenseIndex
+from rapporteur.bundle.lexical import LexicalIndex
+from rapporteur.embedders.base import normalize_rows
+from rapporteur.embedders.hashing import HashingEmbedder
+from rapporteur.text.analyzer import analyze
 
 
 def _vectors(n: int, dim: int = 16, seed: int = 0) -> np.ndarray:

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from indexer.embedders import create_embedder
-from indexer.embedders.hashing import HashingEmbedder
-from indexer.errors import EmbedderError
+from rapporteur.embedders import create_embedder
+from rapporteur.embedders.hashing import HashingEmbedder
+from rapporteur.errors import EmbedderError
 
 
 def _check_unit_rows(vectors: np.ndarray, n: int, dim: int) -> None:

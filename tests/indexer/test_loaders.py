@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer.errors import LoaderError
 from indexer.loaders import load_file
+from rapporteur.errors import LoaderError
 
 
 def make_pdf(path: Path, pages: list[list[str]]) -> Path:

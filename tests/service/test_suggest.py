@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from indexer.bundle import load_bundle
+from rapporteur.bundle.store import load_bundle
 from service.suggest import MAX_SUGGESTIONS, Suggester, clean_heading, frequent_phrases, suggestion_key
 
 

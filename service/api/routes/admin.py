@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from indexer.errors import RapporteurError
+from rapporteur.errors import RapporteurError
 from service.api.dependencies import AdminDep
 from service.api.errors import json_error
 from service.api.lifecycle import reload_in_worker

@@ -8,9 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query
 
-from indexer.bundle import DocumentRecord
-from indexer.chunking import section_at
-from indexer.loaders import page_number
+from rapporteur.bundle.model import DocumentRecord, page_at, section_at
 from service.api.dependencies import IndexDep, SettingsDep
 from service.api.schemas import DocumentDetail, DocumentInfo, DocumentList, ErrorResponse, Facets, FacetValue, Span
 from service.api.shared import ERROR_RESPONSES
@@ -106,7 +104,7 @@ def _span(index: LoadedIndex, doc: DocumentRecord, start: int, end: int, context
         context_start=lo,
         context_end=hi,
         section=_section_at(index, doc, start),
-        page=page_number(doc.page_starts, start),
+        page=page_at(doc.page_starts, start),
     )
 
 

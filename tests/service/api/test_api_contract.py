@@ -7,9 +7,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from fastapi.testclient import TestClient
 
-from indexer.analyzer import analyze
-from indexer.bundle import load_bundle
-from indexer.chunking import section_at
+from rapporteur.bundle.model import section_at
+from rapporteur.bundle.store import load_bundle
+from rapporteur.text.analyzer import analyze
 from service.search.display import display_text
 
 CITATION_KEYS = {"document_id", "title", "organisation", "year", "section", "page", "start", "end", "url"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from indexer.errors import BundleError, EmbedderError
+from rapporteur.errors import BundleError, EmbedderError
 
 
 @pytest.mark.parametrize(

@@ -17,8 +17,8 @@ import pytest
 from apitools import ADMIN_KEY, READY_WAIT_S, live_server
 
 from indexer.build import build_index
-from indexer.bundle import load_bundle
-from indexer.embedders.hashing import HashingEmbedder
+from rapporteur.bundle.store import load_bundle
+from rapporteur.embedders.hashing import HashingEmbedder
 
 ADMIN = {"X-API-Key": ADMIN_KEY}
 CLIENTS = 8

@@ -5,8 +5,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer.embedders.hashing import HashingEmbedder
-from indexer.errors import EmbedderError
+from rapporteur.embedders.hashing import HashingEmbedder
+from rapporteur.errors import EmbedderError
 from service.search.answer import FEATURES
 from service.search.display import display_text
 from service.search.engine import SearchEngine

@@ -46,7 +46,7 @@ def test_lexicon_expands_longest_phrase_and_acronyms():
             ("route", ["voirie"]),
         ]
     )
-    from indexer.analyzer import analyze
+    from rapporteur.text.analyzer import analyze
 
     assert "sdis" in lexicon.expand(analyze("les pompiers"))
     assert lexicon.expand(analyze("feuille de route")) == analyze("stratégie")
@@ -57,7 +57,7 @@ def test_lexicon_expands_longest_phrase_and_acronyms():
 
 
 def test_acronyms_match_the_word_not_its_stem():
-    from indexer.analyzer import analyze, fold
+    from rapporteur.text.analyzer import analyze, fold
 
     lexicon = SynonymLexicon.from_pairs([("PASS", ["permanence d'accès aux soins de santé"])])
 

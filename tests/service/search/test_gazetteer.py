@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from service.search.gazetteer import DATA_DIR, Gazetteer, Place, default_gazetteer
+from rapporteur.text.places import DATA_DIR, Gazetteer, Place, default_gazetteer
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from service.search.gazetteer import default_gazetteer
+from rapporteur.text.places import default_gazetteer
 from service.search.scope import (
     NO_QUESTION,
     PERIOD_NOT_COVERED,

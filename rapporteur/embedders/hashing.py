@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from indexer.analyzer import fold
-from indexer.embedders.base import Embedder, EmbeddingKind, normalize_rows
+from rapporteur.embedders.base import Embedder, EmbeddingKind, normalize_rows
+from rapporteur.text.analyzer import fold
 
 
 class HashingEmbedder(Embedder):

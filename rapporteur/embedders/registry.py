@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from indexer.embedders.base import Embedder
-from indexer.errors import EmbedderError
+from rapporteur.embedders.base import Embedder
+from rapporteur.errors import EmbedderError
 
 DEFAULT_EMBEDDER = "e5-small-q4"
 _ST_PREFIX = "sentence-transformers:"
@@ -17,15 +17,15 @@ def available_embedders() -> list[str]:
 def create_embedder(name: str, allow_download: bool = False) -> Embedder:
     """The embedder called `name`; raises EmbedderError with an install hint when unavailable."""
     if name == "e5-small-q4":
-        from indexer.embedders.e5_small import E5SmallQ4Embedder
+        from rapporteur.embedders.e5_small import E5SmallQ4Embedder
 
         return E5SmallQ4Embedder()
     if name.startswith(_ST_PREFIX) and len(name) > len(_ST_PREFIX):
-        from indexer.embedders.sentence_transformers import SentenceTransformersEmbedder
+        from rapporteur.embedders.sentence_transformers import SentenceTransformersEmbedder
 
         return SentenceTransformersEmbedder(name[len(_ST_PREFIX) :], allow_download=allow_download)
     if name == "hashing":
-        from indexer.embedders.hashing import HashingEmbedder
+        from rapporteur.embedders.hashing import HashingEmbedder
 
         return HashingEmbedder()
     raise EmbedderError(f"unknown embedder {name!r}; choose one of: {', '.join(available_embedders())}")

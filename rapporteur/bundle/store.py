@@ -21,29 +21,17 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.analyzer import ANALYZER_VERSION
-from indexer.chunking import Chunk
-from indexer.corpus import DocumentMeta
-from indexer.dense import DenseIndex
-from indexer.errors import BundleError
-from indexer.lexical import LexicalIndex
+from rapporteur.bundle.dense import DenseIndex
+from rapporteur.bundle.lexical import LexicalIndex
+from rapporteur.bundle.model import Chunk, DocumentMeta, DocumentRecord
+from rapporteur.errors import BundleError
+from rapporteur.text.analyzer import ANALYZER_VERSION
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
 BUNDLES = "bundles"
 KEEP_BUNDLES = 2
-
-
-@dataclass(frozen=True)
-class DocumentRecord:
-    """A document of the bundle: metadata, cleaned text, page boundaries."""
-
-    meta: DocumentMeta
-    text: str
-    content_hash: str
-    page_starts: tuple[int, ...] | None
-    sections: tuple[tuple[int, str], ...] = ()
 
 
 def file_sha256(path: Path) -> str:
