@@ -4,7 +4,7 @@
 #   docker run --rm -p 8000:8000 -e RAPPORTEUR_ALLOWED_HOSTS=rapporteur.example \
 #       -e RAPPORTEUR_ADMIN_API_KEY=... rapporteur
 # The index is built from corpus/ at image build time: an image serves exactly the corpus it was
-# built from. Settings are RAPPORTEUR_* environment variables (see service/settings.py); the host
+# built from. Settings are RAPPORTEUR_* environment variables (see rapporteur/settings.py); the host
 # names clients use must be in RAPPORTEUR_ALLOWED_HOSTS.
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 

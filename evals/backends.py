@@ -41,7 +41,9 @@ class InProcessBackend:
 
     def __init__(self, index: Path) -> None:
         from service.search.engine import SearchEngine
+        from service.search.threads import limit_threads
 
+        limit_threads(1)  # as the service does
         self.engine = SearchEngine.from_path(index)
 
     def search(self, query: str, k: int, mode: str) -> Response:

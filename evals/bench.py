@@ -255,8 +255,8 @@ def bench_slow_clients(index: Path) -> dict[str, object] | None:
     """`evals.slow_clients` against the service alone and behind its edge; None without nginx."""
     from evals.live_server import free_port
     from evals.slow_clients import probe
+    from rapporteur.settings import Settings
     from service.edge import Edge, EdgeError
-    from service.settings import Settings
 
     with tempfile.TemporaryDirectory(prefix="rapporteur-bench-") as tmp:
         env = {"RAPPORTEUR_FORWARDED_ALLOW_IPS": "127.0.0.1"}
@@ -493,7 +493,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # Build as `make index` does (the machine's default threads); query as `python -m service` does.
     build_env = dict(os.environ)
-    from service.settings import Settings
+    from rapporteur.settings import Settings
 
     omp_threads = Settings.model_fields["omp_threads"].default
     if omp_threads is not None:

@@ -18,9 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from evals.runner import QuestionRun
-from service.search.answer import FEATURES
+from service.search.calibration import CALIBRATION_DIR, FEATURES, calibration_file
 
-CALIBRATION_PATH = Path(__file__).resolve().parents[1] / "service" / "search" / "data" / "calibration.json"
+# The fits shipped with the service (`--package`), used by an index directory without its own.
+PACKAGED_DIR = Path(__file__).resolve().parents[1] / "service" / "search" / "data" / CALIBRATION_DIR
 MIN_PRECISION = 0.90
 L2 = 0.1
 FOLDS = 5
@@ -110,7 +111,7 @@ def calibrate(
     training: list[QuestionRun] | None = None,
     min_precision: float = MIN_PRECISION,
 ) -> dict:
-    """Fit on dev `runs` plus `training` runs, threshold on dev; the result is what `Calibration.load` reads."""
+    """Fit on dev `runs` plus `training` runs, threshold on dev; the result is what `Calibration` reads."""
     data = rows(runs)
     extra = rows(training or [])
     weights, bias = fit_logistic(np.vstack([data.x, extra.x]), np.concatenate([data.y, extra.y]))
@@ -142,5 +143,13 @@ def calibrate(
     }
 
 
-def save(calibration: dict, path: Path = CALIBRATION_PATH) -> None:
+def save(calibration: dict, index_dir: Path, package: bool = False) -> Path:
+    """Write the fit beside the index's bundles (INDEX_DIR/calibration/<embedder>.json), or with
+    `package` among the fits shipped with the service; returns where."""
+    if package:
+        path = PACKAGED_DIR / calibration_file(Path("."), calibration["embedder"]).name
+    else:
+        path = calibration_file(index_dir, calibration["embedder"])
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(calibration, indent=2) + "\n")
+    return path

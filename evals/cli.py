@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from evals.metrics import abstention_by_kind, summarize
 from evals.reliability import plot, reliability
 from evals.report import render_markdown, render_text
 from evals.runner import QuestionRun, run_questions
+from rapporteur.settings import Settings
 
 REPORT_PATH = Path(__file__).with_name("report.md")
 RELIABILITY_PLOT = Path(__file__).with_name("reliability.png")
@@ -93,17 +93,24 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="score retrieval and write evals/report.md")
     run.add_argument("--mode", choices=(*MODES, "all"), default="all")
     run.add_argument("--split", choices=("dev", "test", "all"), default="test")
-    run.add_argument("--index", type=Path, default=Path(os.environ.get("RAPPORTEUR_INDEX_DIR", "index")))
+    run.add_argument("--index", type=Path, default=None)
     run.add_argument("--url", help="score a running service over HTTP instead of in process")
     run.add_argument("--json", action="store_true", help="print metrics as JSON")
     run.add_argument("--no-report", action="store_true", help="do not write evals/report.md")
     cal = sub.add_parser("calibrate", help="fit the answer confidence on the dev split and the training questions")
-    cal.add_argument("--index", type=Path, default=Path(os.environ.get("RAPPORTEUR_INDEX_DIR", "index")))
+    cal.add_argument("--index", type=Path, default=None)
+    cal.add_argument(
+        "--package",
+        action="store_true",
+        help="write the fit among those shipped with the service (used by indexes without their own)",
+    )
     diag = sub.add_parser("diagnose", help="rank of the evidence per retriever vs after fusion")
     diag.add_argument("--split", choices=("dev", "test", "all"), default="dev")
-    diag.add_argument("--index", type=Path, default=Path(os.environ.get("RAPPORTEUR_INDEX_DIR", "index")))
+    diag.add_argument("--index", type=Path, default=None)
     diag.add_argument("--json", action="store_true", help="print hit rates as JSON")
     args = parser.parse_args(argv)
+    if getattr(args, "index", "") is None:
+        args.index = Settings().index_dir  # RAPPORTEUR_INDEX_DIR, else index/
 
     if args.command == "diagnose":
         return _diagnose(args)
@@ -113,8 +120,9 @@ def main(argv: list[str] | None = None) -> int:
         dev = run_questions(backend, load_questions(split="dev"), "hybrid")
         training = run_questions(backend, load_questions(TRAINING_PATH), "hybrid")
         fitted = calibration.calibrate(dev, backend.engine.embedder.name, training)
-        calibration.save(fitted)
+        written = calibration.save(fitted, args.index, package=args.package)
         print(json.dumps(fitted, indent=2))
+        print(f"written to {written}", file=sys.stderr)
         return 0
 
     split = None if args.split == "all" else args.split

@@ -14,27 +14,31 @@ import secrets
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
 from indexer.acronyms import extract_acronyms
-from indexer.chunking import ChunkingParams, chunk_text, section_starts
+from indexer.chunking import chunk_text, section_starts
 from indexer.corpus import discover, infer_meta
+from indexer.derived import is_glossary, places_named
 from indexer.embedding_cache import EmbeddingCache, text_key
 from indexer.loaders import load_file
 from indexer.periods import years_reported
 from indexer.sentences import sentence_spans
+from indexer.suggestions import suggestion_candidates
 from rapporteur import __version__
 from rapporteur.bundle.dense import DenseIndex
-from rapporteur.bundle.lexical import BM25_PARAMS, LexicalIndex
+from rapporteur.bundle.lexical import LexicalIndex
 from rapporteur.bundle.model import Chunk, DocumentRecord, page_at, passage_header
-from rapporteur.bundle.store import FORMAT_VERSION, current_manifest, write_bundle
+from rapporteur.bundle.store import FORMAT_VERSION, BundleContents, current_manifest, save_bundle
 from rapporteur.embedders import Embedder, EmbeddingKind
 from rapporteur.errors import BuildLockedError, BuildWriteError, LoaderError, NothingToIndexError
+from rapporteur.parameters import CHUNKING, LEXICAL, ChunkingParams
 from rapporteur.text import analyzer
+from rapporteur.text.places import default_gazetteer
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +85,10 @@ _PIPELINE_MODULES = (
     "rapporteur.bundle.lexical",
     "rapporteur.bundle.model",
     "rapporteur.bundle.store",
+    "indexer.derived",
+    "indexer.suggestions",
+    "rapporteur.text.places",
+    "rapporteur.parameters",
 )
 
 
@@ -194,7 +202,7 @@ def build_index(
     corpus_dir: Path,
     index_dir: Path,
     embedder: Embedder,
-    params: ChunkingParams = ChunkingParams(),  # noqa: B008 - frozen dataclass
+    params: ChunkingParams = CHUNKING,
     force: bool = False,
     progress: ProgressFactory | None = None,
 ) -> BuildReport:
@@ -240,6 +248,64 @@ def _build(
             skipped,
         )
 
+    cut = _cut(records, params)
+    cache = EmbeddingCache(index_dir / "cache", embedder.name, embedder.dimension)
+    embedded = _embed(cut, embedder, cache, progress)
+    contents = _contents(records, cut, embedded)
+    built_at = datetime.now(UTC)
+    # Unique even for two builds of one corpus in the same second.
+    build_id = f"{built_at:%Y%m%dT%H%M%S}-{fingerprint[:8]}-{secrets.token_hex(3)}"
+    manifest = {
+        "build_id": build_id,
+        "built_at": built_at.isoformat(timespec="seconds"),
+        "package_version": __version__,
+        "corpus_fingerprint": fingerprint,
+        "embedder": {"name": embedder.name, "dimension": embedder.dimension},
+        "chunking": params.to_dict(),
+        "analyzer": analyzer.describe(),
+        "lexical": {"engine": "bm25s", **asdict(LEXICAL)},
+        "dense": {
+            "engine": "faiss",
+            "kind": contents.dense.kind,
+            "metric": "inner_product",
+            "size": contents.dense.size,
+        },
+        "documents": cut.per_doc,
+        "counts": {
+            "documents": len(records),
+            "chunks": len(cut.chunks),
+            "sentences": len(cut.sentence_rows),
+            "embedded": embedded.count,
+            "reused": embedded.unique - embedded.count,
+        },
+    }
+    path = save_bundle(index_dir, manifest, contents)
+    return BuildReport(
+        build_id,
+        path,
+        len(records),
+        len(cut.chunks),
+        len(cut.sentence_rows),
+        embedded.count,
+        embedded.unique - embedded.count,
+        time.perf_counter() - started,
+        False,
+        skipped,
+    )
+
+
+@dataclass
+class _Cut:
+    """The documents cut into chunks and sentences, with the texts to embed."""
+
+    chunks: list[Chunk]
+    sentence_rows: list[tuple[int, int, int]]
+    per_doc: list[dict[str, object]]
+    passages: list[str]  # header + text of each chunk: what is embedded and indexed
+    sentence_texts: list[str]
+
+
+def _cut(records: list[DocumentRecord], params: ChunkingParams) -> _Cut:
     chunks: list[Chunk] = []
     sentence_rows: list[tuple[int, int, int]] = []
     per_doc: list[dict[str, object]] = []
@@ -259,71 +325,49 @@ def _build(
                 "years_reported": years_reported(record.text, record.meta.year),
             }
         )
-
     org_of = {r.meta.id: r.meta.organisation for r in records}
     passages = [f"{passage_header(org_of[c.doc_id], c.section)}\n{c.text}" for c in chunks]
     sentence_texts = [records[d].text[s:e] for d, s, e in sentence_rows]
+    return _Cut(chunks, sentence_rows, per_doc, passages, sentence_texts)
 
-    cache = EmbeddingCache(index_dir / "cache", embedder.name, embedder.dimension)
-    bar = progress(len(passages) + len(sentence_texts), "embedding") if progress else None
-    chunk_vectors, embedded_chunks = embed_with_cache(embedder, cache, passages, "passage", progress=bar)
+
+@dataclass
+class _Embedded:
+    chunk_vectors: np.ndarray
+    sentence_vectors: np.ndarray
+    count: int  # texts embedded by this build
+    unique: int  # distinct texts in the bundle
+
+
+def _embed(cut: _Cut, embedder: Embedder, cache: EmbeddingCache, progress: ProgressFactory | None) -> _Embedded:
+    bar = progress(len(cut.passages) + len(cut.sentence_texts), "embedding") if progress else None
+    chunk_vectors, embedded_chunks = embed_with_cache(embedder, cache, cut.passages, "passage", progress=bar)
     if bar:
-        bar.update(len(passages) - embedded_chunks)
-    sentence_vectors, embedded_sentences = embed_with_cache(embedder, cache, sentence_texts, "passage", progress=bar)
+        bar.update(len(cut.passages) - embedded_chunks)
+    sentence_vectors, embedded_sentences = embed_with_cache(
+        embedder, cache, cut.sentence_texts, "passage", progress=bar
+    )
     if bar:
-        bar.update(len(sentence_texts) - embedded_sentences)
+        bar.update(len(cut.sentence_texts) - embedded_sentences)
         bar.close()
     cache.flush()
-    cache.compact(keep={text_key("passage", t) for t in passages + sentence_texts})
+    cache.compact(keep={text_key("passage", t) for t in cut.passages + cut.sentence_texts})
+    unique = len(set(cut.passages)) + len(set(cut.sentence_texts))
+    return _Embedded(chunk_vectors, sentence_vectors, embedded_chunks + embedded_sentences, unique)
 
-    dense = DenseIndex.build(chunk_vectors)
-    lexical = LexicalIndex.build([analyzer.analyze(p) for p in passages])
-    built_at = datetime.now(UTC)
-    # Unique even for two builds of one corpus in the same second.
-    build_id = f"{built_at:%Y%m%dT%H%M%S}-{fingerprint[:8]}-{secrets.token_hex(3)}"
-    embedded = embedded_chunks + embedded_sentences
-    unique_texts = len(set(passages)) + len(set(sentence_texts))
-    manifest = {
-        "format_version": FORMAT_VERSION,
-        "build_id": build_id,
-        "built_at": built_at.isoformat(timespec="seconds"),
-        "package_version": __version__,
-        "corpus_fingerprint": fingerprint,
-        "embedder": {"name": embedder.name, "dimension": embedder.dimension},
-        "chunking": params.to_dict(),
-        "analyzer": analyzer.describe(),
-        "lexical": {"engine": "bm25s", **BM25_PARAMS},
-        "dense": {"engine": "faiss", "kind": dense.kind, "metric": "inner_product", "size": dense.size},
-        "documents": per_doc,
-        "counts": {
-            "documents": len(records),
-            "chunks": len(chunks),
-            "sentences": len(sentence_rows),
-            "embedded": embedded,
-            "reused": unique_texts - embedded,
-        },
-    }
-    path = write_bundle(
-        index_dir,
-        manifest,
-        records,
-        chunks,
-        dense,
-        lexical,
-        np.asarray(sentence_rows, dtype=np.int64).reshape(-1, 3),
-        sentence_vectors,
-        extract_acronyms([r.text for r in records]),
-        _vocabulary(records),
-    )
-    return BuildReport(
-        build_id,
-        path,
-        len(records),
-        len(chunks),
-        len(sentence_rows),
-        embedded,
-        unique_texts - embedded,
-        time.perf_counter() - started,
-        False,
-        skipped,
+
+def _contents(records: list[DocumentRecord], cut: _Cut, embedded: _Embedded) -> BundleContents:
+    """The indexes and the derived data of the bundle."""
+    return BundleContents(
+        documents=records,
+        chunks=cut.chunks,
+        sentences=np.asarray(cut.sentence_rows, dtype=np.int64).reshape(-1, 3),
+        dense=DenseIndex.build(embedded.chunk_vectors),
+        lexical=LexicalIndex.build([analyzer.analyze(p) for p in cut.passages]),
+        sentence_vectors=embedded.sentence_vectors,
+        acronyms=extract_acronyms([r.text for r in records]),
+        vocabulary=_vocabulary(records),
+        glossary=np.array([is_glossary(c.text) for c in cut.chunks], dtype=bool),
+        places=places_named((r.text for r in records), default_gazetteer()),
+        suggestions=suggestion_candidates(records, cut.chunks),
     )

@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from indexer.sections import Heading, find_headings
 from rapporteur.bundle.model import SECTION_SEPARATOR, Chunk
-
-
-@dataclass(frozen=True)
-class ChunkingParams:
-    """Sizes in characters. 1500 characters (about 360 tokens) stay inside e5-small's 512-token window."""
-
-    chunk_size: int = 1500
-    chunk_overlap: int = 250
-    min_chunk_size: int = 300
-
-    def to_dict(self) -> dict[str, int]:
-        return asdict(self)
+from rapporteur.parameters import CHUNKING, ChunkingParams
 
 
 @dataclass(frozen=True)
@@ -77,7 +66,7 @@ def section_starts(text: str) -> list[tuple[int, str]]:
 def chunk_text(
     doc_id: str,
     text: str,
-    params: ChunkingParams = ChunkingParams(),
+    params: ChunkingParams = CHUNKING,
     page_at: Callable[[int], int | None] = lambda _offset: None,
 ) -> list[Chunk]:
     """Chunks of one cleaned document, in reading order, each with its section path and page."""

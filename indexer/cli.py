@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from indexer.build import BuildReport, Progress, build_index
-from indexer.chunking import ChunkingParams
-from rapporteur.embedders import DEFAULT_EMBEDDER, available_embedders, create_embedder
+from rapporteur.embedders import available_embedders, create_embedder
 from rapporteur.errors import BuildLockedError, RapporteurError
+from rapporteur.parameters import ChunkingParams
+from rapporteur.settings import Settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3
 
@@ -41,22 +43,15 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     build = sub.add_parser("build", help="build the index bundle (incremental: unchanged text is not re-embedded)")
     build.add_argument("corpus", nargs="?", type=Path, default=Path("corpus"), help="corpus directory")
+    build.add_argument("--out", type=Path, dest="index_dir", help="index directory (RAPPORTEUR_INDEX_DIR, index/)")
     build.add_argument(
-        "--out",
-        type=Path,
-        default=Path(os.environ.get("RAPPORTEUR_INDEX_DIR", "index")),
-        help="index directory (default: index/)",
-    )
-    build.add_argument(
-        "--embedder",
-        default=os.environ.get("RAPPORTEUR_EMBEDDER", DEFAULT_EMBEDDER),
-        help=f"embedding backend: {', '.join(available_embedders())}",
+        "--embedder", help=f"embedding backend (RAPPORTEUR_EMBEDDER): {', '.join(available_embedders())}"
     )
     build.add_argument(
         "--allow-model-download",
-        action="store_true",
-        default=os.environ.get("RAPPORTEUR_ALLOW_MODEL_DOWNLOAD") == "1",
-        help="let sentence-transformers fetch a model from a hub (off by default)",
+        action="store_const",
+        const=True,
+        help="let sentence-transformers fetch a model from a hub (RAPPORTEUR_ALLOW_MODEL_DOWNLOAD; off by default)",
     )
     build.add_argument("--chunk-size", type=int, default=ChunkingParams.chunk_size)
     build.add_argument("--chunk-overlap", type=int, default=ChunkingParams.chunk_overlap)
@@ -86,11 +81,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.chunk_overlap >= args.chunk_size or args.chunk_size < 100:
         print("error: need --chunk-size >= 100 and --chunk-overlap < --chunk-size", file=sys.stderr)
         return EXIT_USAGE
+    overrides = {k: getattr(args, k) for k in ("index_dir", "embedder", "allow_model_download")}
     try:
-        embedder = create_embedder(args.embedder, allow_download=args.allow_model_download)
+        settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        print(f"error: invalid settings:\n{exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        embedder = create_embedder(settings.embedder, allow_download=settings.allow_model_download)
         report = build_index(
             args.corpus,
-            args.out,
+            settings.index_dir,
             embedder,
             ChunkingParams(chunk_size=args.chunk_size, chunk_overlap=args.chunk_overlap),
             force=args.force,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import re
 import tomllib
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +12,7 @@ from pathlib import Path
 from indexer.loaders import SUPPORTED_SUFFIXES
 from rapporteur.bundle.model import DocumentMeta
 from rapporteur.errors import CorpusManifestError
+from rapporteur.text.analyzer import slugify
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +31,6 @@ class CorpusEntry:
     path: Path
     doc_id: str
     meta: DocumentMeta | None
-
-
-def slugify(value: str) -> str:
-    """ASCII, lowercase, hyphen-separated identifier."""
-    value = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-") or "document"
 
 
 def discover(corpus_dir: Path) -> list[CorpusEntry]:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.corpus import slugify
+from rapporteur.text.analyzer import slugify
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from indexer.cleaning import normalize_text, remove_repeated_page_lines
-from rapporteur.bundle.model import page_at
 from rapporteur.errors import LoaderError
 
 log = logging.getLogger(__name__)
@@ -23,10 +22,6 @@ class LoadedDocument:
     text: str
     page_starts: tuple[int, ...] | None = None
     title_hint: str | None = None
-
-    def page_at(self, offset: int) -> int | None:
-        """1-based page number holding `offset`, or None for unpaged documents."""
-        return page_at(self.page_starts, offset)
 
 
 def load_file(path: Path) -> LoadedDocument:

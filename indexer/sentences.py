@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from indexer.sections import heading_level
+from rapporteur.parameters import SENTENCES
 
 _BOUNDARY = re.compile(r"(?<=[.!?…])[\"»)]?\s+(?=[«\"(]?[A-ZÀ-ÝŒ0-9•▶▷-])|\n+")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
@@ -12,7 +13,11 @@ _ABBREVIATIONS = ("M.", "Mme.", "MM.", "p.", "n°.", "St.", "cf.", "etc.", "av."
 
 
 def sentence_spans(
-    text: str, start: int = 0, end: int | None = None, min_chars: int = 40, max_chars: int = 400
+    text: str,
+    start: int = 0,
+    end: int | None = None,
+    min_chars: int = SENTENCES.min_chars,
+    max_chars: int = SENTENCES.max_chars,
 ) -> list[tuple[int, int]]:
     """Spans of the sentences of text[start:end].
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from service.settings import Settings
+from rapporteur.settings import Settings
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from rapporteur import __version__
+from rapporteur.settings import Settings
 from service.api.errors import SafeJSONResponse, install_error_handlers
 from service.api.lifecycle import lifespan
 from service.api.metrics import Metrics
@@ -20,8 +21,7 @@ from service.api.middleware import (
 )
 from service.api.routes import admin, documents, ops, search, suggest
 from service.api.routes.web import mount_web
-from service.reload import IndexHolder
-from service.settings import Settings
+from service.serving import BundleSlot
 
 DESCRIPTION = """Recherche et questions-réponses sur les rapports d'activité des collectivités, avec
 citations. Chaque réponse porte l'identifiant de l'index qui l'a produite dans l'en-tête
@@ -32,9 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """The service over the index directory of `settings` (read from the environment when omitted)."""
     settings = settings or Settings()
     metrics = Metrics()
-    holder = IndexHolder(
-        settings.index_dir, settings.verify_bundle, settings.warmup_query, on_swap=metrics.observe_index
-    )
+    slot = BundleSlot(settings.index_dir, settings.verify_bundle, settings.warmup_query, on_swap=metrics.observe_index)
     app = FastAPI(
         title="Rapporteur",
         version=__version__,
@@ -45,7 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         default_response_class=SafeJSONResponse,
     )
     app.state.settings = settings
-    app.state.holder = holder
+    app.state.slot = slot
     app.state.metrics = metrics
     install_error_handlers(app)
     for module in (search, suggest, documents, admin, ops):
@@ -74,7 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(AllowedHostsMiddleware, allowed=settings.allowed_hosts)
     app.add_middleware(
         RequestContextMiddleware,
-        holder=holder,
+        slot=slot,
         metrics=metrics,
         timeout_s=settings.request_timeout_s,
         routes=lambda: app.router.routes,

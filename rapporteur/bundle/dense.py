@@ -2,30 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import faiss
 import numpy as np
-from threadpoolctl import threadpool_limits
 
-EXACT_MAX_VECTORS = 50_000
-_omp_lock = threading.Lock()
-_omp_set = False
-
-
-def limit_threads(n: int = 1) -> None:
-    """Cap FAISS's OpenMP threads and numpy's BLAS threads for query-time work.
-
-    Query-time products are small; a multi-threaded BLAS only fights the embedding engine's own
-    threads for the cores (measured: hybrid search p50 81 ms with it, 46 ms without, 2 cores).
-    """
-    global _omp_set
-    with _omp_lock:
-        if not _omp_set:
-            faiss.omp_set_num_threads(n)
-            threadpool_limits(n, user_api="blas")
-            _omp_set = True
+from rapporteur.parameters import DENSE
 
 
 class DenseIndex:
@@ -43,15 +25,15 @@ class DenseIndex:
         return int(self.index.ntotal)
 
     @classmethod
-    def build(cls, vectors: np.ndarray, exact_max: int = EXACT_MAX_VECTORS) -> DenseIndex:
+    def build(cls, vectors: np.ndarray, exact_max: int = DENSE.exact_max_vectors) -> DenseIndex:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         dim = vectors.shape[1]
         if len(vectors) <= exact_max:
             index: faiss.Index = faiss.IndexFlatIP(dim)
         else:
-            index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-            index.hnsw.efConstruction = 200
-            index.hnsw.efSearch = 128
+            index = faiss.IndexHNSWFlat(dim, DENSE.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+            index.hnsw.efConstruction = DENSE.hnsw_ef_construction
+            index.hnsw.efSearch = DENSE.hnsw_ef_search
         index.add(vectors)
         return cls(index)
 
@@ -72,7 +54,7 @@ class DenseIndex:
         if allowed is not None:
             selector = faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
             if self.kind == "hnsw":
-                params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(128, k))
+                params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(DENSE.hnsw_ef_search, k))
             else:
                 params = faiss.SearchParameters(sel=selector)
         scores, ids = self.index.search(q, k, params=params)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import Path
 
 import bm25s
 import numpy as np
 
+from rapporteur.parameters import LEXICAL
+
 # bm25s logs at DEBUG through its own handler; keep build output clean.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
-
-BM25_PARAMS = {"k1": 1.2, "b": 0.75, "method": "lucene"}
 
 
 class LexicalIndex:
@@ -23,7 +24,7 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, documents_terms: list[list[str]]) -> LexicalIndex:
-        model = bm25s.BM25(k1=BM25_PARAMS["k1"], b=BM25_PARAMS["b"], method=BM25_PARAMS["method"])
+        model = bm25s.BM25(k1=LEXICAL.k1, b=LEXICAL.b, method=LEXICAL.method)
         # An empty chunk would break bm25s' vocabulary; give it a placeholder term.
         model.index([terms or ["\u2205"] for terms in documents_terms], show_progress=False)
         return cls(model)
@@ -34,6 +35,21 @@ class LexicalIndex:
     @classmethod
     def load(cls, directory: Path) -> LexicalIndex:
         return cls(bm25s.BM25.load(str(directory), mmap=False, load_corpus=False))
+
+    @property
+    def size(self) -> int:
+        """Chunks indexed."""
+        return int(self._model.scores["num_docs"])
+
+    def idf(self) -> dict[str, float]:
+        """Smoothed inverse document frequency of every indexed term (from the index, no re-analysis)."""
+        counts = np.diff(np.asarray(self._model.scores["indptr"]))
+        n = self.size
+        return {
+            term: math.log(1 + (n - int(counts[i]) + 0.5) / (int(counts[i]) + 0.5))
+            for term, i in self._model.vocab_dict.items()
+            if term and i < len(counts)
+        }
 
     def scores(self, terms: list[str]) -> np.ndarray:
         """BM25 score of every chunk for `terms` (unknown terms are ignored)."""

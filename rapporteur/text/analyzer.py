@@ -17,7 +17,8 @@ import Stemmer
 
 ANALYZER_VERSION = "fr-2"
 
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+# A word: a run of letters and digits. The one definition of a word for indexing, querying and places.
+WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _ELISIONS = frozenset(
     ["l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu", "quoiqu", "presqu", "quelqu"]
 )
@@ -166,8 +167,6 @@ STOP_WORDS = frozenset(
         "on",
         "ont",
         "ou",
-        "ouand",
-        "ou",
         "par",
         "parce",
         "pas",
@@ -258,6 +257,12 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+def slugify(value: str) -> str:
+    """ASCII, lowercase, hyphen-separated identifier ("Ville d'Alençon" -> "ville-d-alencon")."""
+    value = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-") or "document"
+
+
 _stemmers = threading.local()
 
 
@@ -278,7 +283,7 @@ def stem(folded_word: str) -> str:
 def tokens(text: str, keep_stop_words: bool = False) -> list[Token]:
     """Analyse `text` into terms with the character spans of their source words."""
     out: list[Token] = []
-    for match in _WORD.finditer(text):
+    for match in WORD.finditer(text):
         word = match.group()
         end = match.end()
         folded = fold(word)
@@ -292,7 +297,7 @@ def tokens(text: str, keep_stop_words: bool = False) -> list[Token]:
 
 def words(text: str) -> list[str]:
     """The words of `text` as written (no analysis)."""
-    return _WORD.findall(text)
+    return WORD.findall(text)
 
 
 def analyze(text: str) -> list[str]:

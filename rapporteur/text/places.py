@@ -51,21 +51,23 @@ import csv
 import gzip
 import io
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 
+from rapporteur.parameters import PLACES
+from rapporteur.text.analyzer import WORD, fold
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 PLACES_FILE = DATA_DIR / "places.tsv.gz"
 TERRITORIES_FILE = DATA_DIR / "territories.tsv"
 
-DOMINANCE_RATIO = 10  # a homonym wins when this many times as populous as the next one
-DOMINANCE_MIN_POPULATION = 2_000
-MIN_POPULATION = 1_000  # communes named without a strong trigger
-RESIDENCE_COMMON_MIN_POPULATION = 10_000  # "j'habite à fougères": lower-case common name allowed
-BIG_CITY_POPULATION = 50_000  # capitalised common-word cities ("Tours") match without trigger
+DOMINANCE_RATIO = PLACES.dominance_ratio
+DOMINANCE_MIN_POPULATION = PLACES.dominance_min_population
+MIN_POPULATION = PLACES.min_population
+RESIDENCE_COMMON_MIN_POPULATION = PLACES.residence_common_min_population
+BIG_CITY_POPULATION = PLACES.big_city_population
 DEFAULT_ARRONDISSEMENT_CITY = "13055"  # bare "13e arrondissement" -> Marseille
 
 
@@ -74,7 +76,6 @@ def _wordset(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-_TOKEN_RE = re.compile(r"[^\W_]+")
 _ORDINAL_RE = re.compile(r"^(\d{1,2})(?:e|er|ere|eme|ieme|me|em)$")
 _ARRONDISSEMENT_RE = re.compile(r"\b(\d{1,2})(?:er|e)\b")
 _SENTENCE_BREAK_RE = re.compile(r"[.!?\n]")
@@ -209,10 +210,9 @@ class _Hit:
 
 @lru_cache(maxsize=65_536)
 def fold_token(token: str) -> str:
-    """Fold one word: lower case, no accents, ligatures expanded, St -> saint, 13ème -> 13e."""
-    low = token.lower().replace("œ", "oe").replace("æ", "ae")
-    if not low.isascii():
-        low = "".join(c for c in unicodedata.normalize("NFKD", low) if not unicodedata.combining(c))
+    """Fold one word as the analyzer does (lower case, no accents, ligatures expanded), then read
+    abbreviations and ordinals as place names write them: St -> saint, 13ème -> 13e."""
+    low = fold(token)
     if low in _ABBREVIATIONS:
         return _ABBREVIATIONS[low]
     ordinal = _ORDINAL_RE.match(low)
@@ -223,14 +223,14 @@ def fold_token(token: str) -> str:
 
 def fold_words(text: str) -> tuple[str, ...]:
     """Folded tokens of a name or phrase."""
-    return tuple(fold_token(t) for t in _TOKEN_RE.findall(text))
+    return tuple(fold_token(t) for t in WORD.findall(text))
 
 
 def _tokenize(text: str) -> _Tokens:
     """Split a text into folded tokens with their capitalisation and sentence starts."""
     tokens = _Tokens(text)
     previous_end = 0
-    for match in _TOKEN_RE.finditer(text):
+    for match in WORD.finditer(text):
         raw = match.group()
         start, end = match.span()
         tokens.norm.append(fold_token(raw))

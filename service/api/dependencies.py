@@ -13,11 +13,11 @@ import anyio.to_thread
 from fastapi import Depends, HTTPException, Query, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from rapporteur.settings import Settings
 from service.api.metrics import Metrics
 from service.api.schemas import FilterText, Year
-from service.reload import IndexHolder, LoadedIndex
-from service.search.models import Filters
-from service.settings import Settings
+from service.search.results import Filters
+from service.serving import BundleSlot, LoadedBundle
 
 T = TypeVar("T")
 
@@ -28,26 +28,26 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_holder(request: Request) -> IndexHolder:
-    return request.app.state.holder
+def get_slot(request: Request) -> BundleSlot:
+    return request.app.state.slot
 
 
 def get_metrics(request: Request) -> Metrics:
     return request.app.state.metrics
 
 
-def get_index(request: Request) -> LoadedIndex:
-    """The index snapshot taken when the request arrived (the whole request uses this one)."""
-    index = getattr(request.state, "index", None)
-    if index is None:
+def get_loaded_bundle(request: Request) -> LoadedBundle:
+    """The bundle in service when the request arrived (the whole request uses this one)."""
+    loaded = getattr(request.state, "loaded", None)
+    if loaded is None:
         raise HTTPException(503, NOT_READY, headers={"Retry-After": "5"})
-    return index
+    return loaded
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-HolderDep = Annotated[IndexHolder, Depends(get_holder)]
+SlotDep = Annotated[BundleSlot, Depends(get_slot)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
-IndexDep = Annotated[LoadedIndex, Depends(get_index)]
+LoadedBundleDep = Annotated[LoadedBundle, Depends(get_loaded_bundle)]
 
 
 class EngineRunner:

@@ -17,7 +17,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream
 from fastapi import FastAPI
 
 from rapporteur.errors import RapporteurError
-from service.reload import IndexHolder, ReloadOutcome
+from service.serving import BundleSlot, ReloadOutcome
 
 log = logging.getLogger(__name__)
 
@@ -25,11 +25,11 @@ Reason = Literal["startup", "admin", "sighup", "poll"]
 
 
 async def reload_in_worker(app: FastAPI, reason: Reason, force: bool = False) -> ReloadOutcome:
-    """Run `IndexHolder.reload` in a worker thread; raises RapporteurError when the bundle is refused."""
-    holder: IndexHolder = app.state.holder
+    """Run `BundleSlot.reload` in a worker thread; raises RapporteurError when the bundle is refused."""
+    slot: BundleSlot = app.state.slot
     metrics = app.state.metrics
     try:
-        outcome = await anyio.to_thread.run_sync(holder.reload, force, abandon_on_cancel=True)
+        outcome = await anyio.to_thread.run_sync(slot.reload, force, abandon_on_cancel=True)
     except RapporteurError:
         metrics.reloads.labels("refused").inc()
         raise
@@ -39,7 +39,7 @@ async def reload_in_worker(app: FastAPI, reason: Reason, force: bool = False) ->
 
 
 async def _reload_quietly(app: FastAPI, reason: Reason) -> None:
-    """A reload nobody waits for: a refused bundle is logged (by the holder), not raised."""
+    """A reload nobody waits for: a refused bundle is logged (by the slot), not raised."""
     with suppress(RapporteurError):
         await reload_in_worker(app, reason)
 
@@ -73,12 +73,12 @@ def stop_with_error(app: FastAPI, message: str) -> None:
 
 async def _poll(app: FastAPI, every_s: float) -> None:
     """Reload when CURRENT names another bundle than the one in service (once per failed bundle)."""
-    holder: IndexHolder = app.state.holder
+    slot: BundleSlot = app.state.slot
     failed: str | None = None
     while True:
         await anyio.sleep(every_s)
-        pending = await anyio.to_thread.run_sync(holder.pending_build_id)
-        current = holder.current.build_id if holder.current else None
+        pending = await anyio.to_thread.run_sync(slot.pending_build_id)
+        current = slot.current.build_id if slot.current else None
         if pending is None or pending in (current, failed):
             continue
         try:

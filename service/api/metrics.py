@@ -6,7 +6,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.process_collector import ProcessCollector
 
-from service.reload import LoadedIndex
+from service.serving import LoadedBundle
 
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -54,7 +54,7 @@ class Metrics:
             "rapporteur_index_reloads", "Index reload attempts, by outcome.", ("outcome",), registry=self.registry
         )
 
-    def observe_index(self, loaded: LoadedIndex) -> None:
+    def observe_index(self, loaded: LoadedBundle) -> None:
         """Publish the gauges of a freshly swapped-in index."""
         bundle = loaded.bundle
         self.index_info.clear()

@@ -1,4 +1,4 @@
-"""Pure ASGI middleware: request context (ids, deadline, index snapshot, headers, logs, metrics),
+"""Pure ASGI middleware: request context (ids, deadline, snapshot of the bundle in service, headers, logs, metrics),
 URL encoding check, body cap, per-client rate limit and CORS scoped away from admin routes."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.api.errors import json_error
 from service.api.metrics import Metrics
-from service.reload import IndexHolder
+from service.serving import BundleSlot
 
 log = logging.getLogger("service.access")
 
@@ -102,7 +102,7 @@ def method_label(method: str) -> str:
 
 
 class RequestContextMiddleware:
-    """Outermost layer: request id, deadline, index snapshot, response headers, access log, metrics.
+    """Outermost layer: request id, deadline, snapshot of the bundle in service, response headers, access log, metrics.
 
     Also the last line of defence: an exception escaping the app becomes a logged 500 in French.
     """
@@ -110,13 +110,13 @@ class RequestContextMiddleware:
     def __init__(
         self,
         app: ASGIApp,
-        holder: IndexHolder,
+        slot: BundleSlot,
         metrics: Metrics,
         timeout_s: float,
         routes: Callable[[], Iterable[BaseRoute]],
     ) -> None:
         self.app = app
-        self.holder = holder
+        self.slot = slot
         self.metrics = metrics
         self.timeout_s = timeout_s
         self.routes = routes
@@ -134,9 +134,9 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         incoming = (_header(scope, b"x-request-id") or b"").decode("latin-1")
         request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        index = self.holder.current
+        loaded = self.slot.current
         state = _state(scope)
-        state.update(request_id=request_id, index=index, deadline=time.monotonic() + self.timeout_s)
+        state.update(request_id=request_id, loaded=loaded, deadline=time.monotonic() + self.timeout_s)
         path: str = scope.get("path", "")
         status = 500
         response_started = False
@@ -149,8 +149,8 @@ class RequestContextMiddleware:
                 headers = list(message.get("headers", []))
                 names = {k.lower() for k, _ in headers}
                 headers.append((REQUEST_ID_HEADER.lower().encode(), request_id.encode()))
-                if index is not None:
-                    headers.append((BUILD_HEADER.lower().encode(), index.build_id.encode()))
+                if loaded is not None:
+                    headers.append((BUILD_HEADER.lower().encode(), loaded.build_id.encode()))
                 headers.extend(h for h in SECURITY_HEADERS if h[0] not in names)
                 content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
                 if content_type.startswith(b"text/html"):
@@ -196,7 +196,7 @@ class RequestContextMiddleware:
                 "route": route,
                 "status": status,
                 "duration_ms": round(elapsed * 1000, 2),
-                "build_id": index.build_id if index else None,
+                "build_id": loaded.build_id if loaded else None,
             }
             if state.get("log_query") is not None:
                 fields["query"] = state["log_query"]

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from rapporteur.bundle.model import Citation
-from service.search.models import Answer, Hit, NoAnswer, SearchResult
 from service.search.query import MAX_QUERY_CHARS, clean_query
+from service.search.results import Answer, Hit, NoAnswer, SearchResult
 
 MAX_K = 50
 MAX_FILTER_CHARS = 200
@@ -246,6 +246,17 @@ class ErrorResponse(BaseModel):
 
     detail: str
     errors: list[FieldError] = Field(default_factory=list)
+
+
+# The errors every API route may answer, for the OpenAPI schema.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorResponse, "description": "Adresse ou en-tête mal formé."},
+    413: {"model": ErrorResponse, "description": "Corps de requête trop volumineux."},
+    422: {"model": ErrorResponse, "description": "Paramètre invalide."},
+    429: {"model": ErrorResponse, "description": "Trop de requêtes ; voir Retry-After."},
+    503: {"model": ErrorResponse, "description": "Index pas encore chargé, ou service surchargé."},
+    504: {"model": ErrorResponse, "description": "Délai de traitement dépassé."},
+}
 
 
 # -- mapping ---------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
-from service.settings import Settings
+from rapporteur.settings import Settings
 
 TEMPLATE = Path(__file__).with_name("nginx.conf")
 INSTALL_HINT = "nginx is not installed (Debian: apt-get install nginx), or set RAPPORTEUR_NGINX"

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from rapporteur.settings import Settings
 from service.edge import Edge, EdgeError
-from service.settings import Settings
 
 POLL_S = 0.2
 

@@ -7,54 +7,34 @@
    its passage must hold enough of the question's key terms (or their lexicon equivalents),
    weighted by rarity. Otherwise there is no answer.
 3. **Confidence.** A logistic model of « this sentence answers the question » (it holds the gold
-   evidence), fitted on the dev split by `python -m evals calibrate`; its threshold is chosen for
+   evidence), fitted by `python -m evals calibrate`
+   (`service.search.calibration`); its threshold is chosen for
    precision. Below it, no answer: the page shows the best sentence of each passage instead.
 """
 
 from __future__ import annotations
 
-import json
-import logging
 import math
-from dataclasses import dataclass, field
-from importlib import resources
-from pathlib import Path
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 import numpy as np
 
+from rapporteur.bundle.store import Bundle
+from rapporteur.parameters import ANSWER, AnswerParams
 from rapporteur.text.analyzer import analyze, tokens
 from service.search.answer_kinds import AnswerKind, expected_kind, gives
 from service.search.display import display_text
-from service.search.models import Answer, Hit
+from service.search.query import QueryPlan
+from service.search.results import Answer, Hit
 
-if TYPE_CHECKING:
-    from service.search.engine import SearchEngine
-    from service.search.query import QueryPlan
 
-log = logging.getLogger(__name__)
+@dataclass(frozen=True)
+class AnswerContext:
+    """What answering needs of a loaded bundle: the bundle itself, the IDF of its terms, the parameters."""
 
-ANSWER_PASSAGES = 3  # sentences are taken from this many top passages
-MIN_ANSWER_CHARS = 80  # a shorter sentence is read with the one that follows it
-# Selection weights, chosen on the dev split (answer accuracy).
-COVERAGE_WEIGHT = 0.3
-RANK_WEIGHT = 0.05
-KIND_WEIGHT = 0.5  # a sentence of the kind asked for wins over one without
-LENGTH_WEIGHT = 0.01
-TOP_SENTENCES = 50  # the similarity margin is taken against the median of the top sentences
-# Verification: share (by rarity) of the key terms that the sentence and its passage must hold.
-MIN_KEY_COVERAGE = 0.2
-
-FEATURES = (
-    "sentence_similarity",
-    "similarity_margin",
-    "selection_margin",
-    "key_coverage",
-    "sentence_key_coverage",
-    "kind_asked",
-    "passage_rank",
-    "missing_key_term",
-)
+    bundle: Bundle
+    idf: dict[str, float]
+    params: AnswerParams = ANSWER
 
 
 @dataclass(frozen=True)
@@ -68,51 +48,6 @@ class Candidate:
     verified: bool
     features: np.ndarray
     kind: str | None = None
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """Logistic model of « the chosen sentence answers the question », and its threshold.
-
-    A fit holds for one embedder (similarities differ across models). Without a fit for the
-    bundle's embedder, the defaults use only embedder-independent features.
-    """
-
-    weights: tuple[float, ...] = (0.0, 0.0, 0.0, 4.0, 2.0, 0.0, -0.5, -2.0)
-    bias: float = -3.5
-    threshold: float = 0.5
-    embedder: str | None = None
-    fitted_on: dict = field(default_factory=dict)
-
-    @classmethod
-    def load(cls, embedder: str, path: Path | None = None) -> Calibration:
-        """The fit for `embedder` from `path` (default: the packaged file), else the defaults."""
-        try:
-            if path is None:
-                text = resources.files("service.search").joinpath("data/calibration.json").read_text()
-            else:
-                text = path.read_text()
-            data = json.loads(text)
-        except (FileNotFoundError, OSError, ValueError):
-            log.warning("no answer calibration found; using the uncalibrated defaults")
-            return cls()
-        if data.get("embedder") != embedder:
-            log.warning(
-                "answer calibration was fitted for %s, not %s; using the uncalibrated defaults",
-                data.get("embedder"),
-                embedder,
-            )
-            return cls()
-        if tuple(data.get("features", ())) != FEATURES or len(data.get("weights", ())) != len(FEATURES):
-            log.warning("calibration file is for other features; using the defaults (run python -m evals calibrate)")
-            return cls()
-        return cls(
-            tuple(data["weights"]), float(data["bias"]), float(data["threshold"]), embedder, data.get("fitted_on", {})
-        )
-
-    def confidence(self, features: np.ndarray) -> float:
-        z = float(np.dot(self.weights, features) + self.bias)
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
 @dataclass(frozen=True)
@@ -178,79 +113,74 @@ class _Scored:
 
 
 def _score_sentences(
-    engine: SearchEngine, plan: QueryPlan, hits: list[Hit], sentence_sims: np.ndarray, kind: AnswerKind | None
+    context: AnswerContext, plan: QueryPlan, hits: list[Hit], sentence_sims: np.ndarray, kind: AnswerKind | None
 ) -> list[_Scored]:
     """Every sentence of `hits` with its selection score."""
-    bundle = engine.bundle
-    flat, offsets = engine._chunk_sentences
+    bundle, p = context.bundle, context.params
     scored = []
     for hit in hits:
-        for s in flat[offsets[hit.chunk_index] : offsets[hit.chunk_index + 1]]:
-            doc, start, end = bundle.sentences[s]
-            text = bundle.documents[doc].text[start:end]
+        for s in bundle.sentences_of(hit.chunk_index):
+            text = bundle.sentence_text(int(s))
             present = {t.term for t in tokens(text)}
             has_kind = kind is not None and gives(kind, text)
             score = (
                 sentence_sims[s]
-                + COVERAGE_WEIGHT * _coverage(plan.terms, engine.idf, present)
-                - RANK_WEIGHT * (hit.rank - 1)
-                + (KIND_WEIGHT if has_kind else 0.0)
-                + LENGTH_WEIGHT * math.log(max(len(text), 1))
+                + p.coverage_weight * _coverage(plan.terms, context.idf, present)
+                - p.rank_weight * (hit.rank - 1)
+                + (p.kind_weight if has_kind else 0.0)
+                + p.length_weight * math.log(max(len(text), 1))
             )
             scored.append(_Scored(float(score), int(s), hit.chunk_index, hit.rank, has_kind))
     return scored
 
 
 def best_sentences(
-    engine: SearchEngine, plan: QueryPlan, hits: list[Hit], sentence_sims: np.ndarray | None
+    context: AnswerContext, plan: QueryPlan, hits: list[Hit], sentence_sims: np.ndarray | None
 ) -> dict[int, tuple[int, int]]:
     """For each hit (by chunk index), the document span of its best sentence."""
     if sentence_sims is None:
         return {}
     kind = expected_kind(plan.text)
     best: dict[int, _Scored] = {}
-    for item in _score_sentences(engine, plan, hits, sentence_sims, kind):
+    for item in _score_sentences(context, plan, hits, sentence_sims, kind):
         if item.chunk_index not in best or item.score > best[item.chunk_index].score:
             best[item.chunk_index] = item
-    out = {}
-    for chunk_index, item in best.items():
-        _, start, end = engine.bundle.sentences[item.sentence]
-        out[chunk_index] = (int(start), int(end))
-    return out
+    return {
+        chunk: (int(context.bundle.sentences[item.sentence, 1]), int(context.bundle.sentences[item.sentence, 2]))
+        for chunk, item in best.items()
+    }
 
 
 def extract(
-    engine: SearchEngine, plan: QueryPlan, hits: list[Hit], sentence_sims: np.ndarray | None
+    context: AnswerContext, plan: QueryPlan, hits: list[Hit], sentence_sims: np.ndarray | None
 ) -> Candidate | None:
     """The best answering sentence of the top passages, verified, with its confidence features."""
     if not hits or sentence_sims is None:
         return None
-    bundle = engine.bundle
+    bundle, p = context.bundle, context.params
     kind = expected_kind(plan.text)
-    scored = _score_sentences(engine, plan, hits[:ANSWER_PASSAGES], sentence_sims, kind)
+    scored = _score_sentences(context, plan, hits[: p.passages], sentence_sims, kind)
     if not scored:
         return None
     scored.sort(key=lambda item: -item.score)
     best = scored[0]
     runner_up = scored[1].score if len(scored) > 1 else best.score - 1.0
-    doc, start, end = (int(v) for v in bundle.sentences[best.sentence])
+    doc, start, end = (int(v) for v in bundle.sentences[best.sentence, :3])
     chunk = bundle.chunks[best.chunk_index]
-    text = bundle.documents[doc].text
-    if end - start < MIN_ANSWER_CHARS and best.sentence + 1 < len(bundle.sentences):
-        next_doc, next_start, next_end = (int(v) for v in bundle.sentences[best.sentence + 1])
+    doc_text = bundle.documents[doc].text
+    if end - start < p.min_chars and best.sentence + 1 < len(bundle.sentences):
+        next_doc, next_start, next_end = (int(v) for v in bundle.sentences[best.sentence + 1, :3])
         # Only a directly following sentence: never read a heading out as part of the answer.
-        if next_doc == doc and next_end <= chunk.end and not text[end:next_start].strip():
+        if next_doc == doc and next_end <= chunk.end and not doc_text[end:next_start].strip():
             end = next_end
-    sentence_terms = {t.term for t in tokens(text[start:end])}
+    answer_text = doc_text[start:end]
+    sentence_terms = {t.term for t in tokens(answer_text)}
     passage_terms = sentence_terms | {t.term for t in tokens(chunk.text)}
-    keys = KeyTerms.of(plan, engine.idf)
+    keys = KeyTerms.of(plan, context.idf)
     key_coverage = keys.coverage(passage_terms)
-    gives_kind = kind is None or gives(kind, text[start:end])
-    top = (
-        np.partition(sentence_sims, -TOP_SENTENCES)[-TOP_SENTENCES:]
-        if len(sentence_sims) > TOP_SENTENCES
-        else sentence_sims
-    )
+    gives_kind = kind is None or gives(kind, answer_text)
+    top_n = p.top_sentences
+    top = np.partition(sentence_sims, -top_n)[-top_n:] if len(sentence_sims) > top_n else sentence_sims
     features = np.array(
         [
             sentence_sims[best.sentence],
@@ -263,15 +193,15 @@ def extract(
             keys.missing_rarity(passage_terms),
         ]
     )
-    verified = gives_kind and key_coverage >= MIN_KEY_COVERAGE
+    verified = gives_kind and key_coverage >= p.min_key_coverage
     return Candidate(best.chunk_index, best.sentence, start, end, verified, features, kind.name if kind else None)
 
 
-def to_answer(engine: SearchEngine, candidate: Candidate, confidence: float) -> Answer:
+def to_answer(bundle: Bundle, candidate: Candidate, confidence: float) -> Answer:
     """The answer as shown: display text, and a citation of the exact raw span."""
-    text = engine.bundle.documents[engine.bundle.chunk_doc[candidate.chunk_index]].text
+    doc = int(bundle.chunk_doc[candidate.chunk_index])
     return Answer(
-        display_text(text[candidate.start : candidate.end]),
-        engine.citation(candidate.chunk_index, candidate.start, candidate.end),
+        display_text(bundle.span_text(doc, candidate.start, candidate.end)),
+        bundle.citation(candidate.chunk_index, candidate.start, candidate.end),
         confidence,
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from rapporteur.parameters import CHATTER as CHATTER_PARAMS
 from rapporteur.text.analyzer import ENGLISH_STOP_WORDS, STOP_WORDS, fold
 
 # Words a caller uses to talk, not to say what they need; dropped from the lexical query only.
@@ -84,7 +85,8 @@ def _is_gibberish(folded: str) -> bool:
         return True
     if len(letters) >= 5:
         vowels = sum(c in _VOWELS for c in letters)
-        if vowels / len(letters) < 0.2 or re.search(r"[^aeiouy\W\d]{5,}", letters):
+        consonants = re.search(rf"[^aeiouy\W\d]{{{CHATTER_PARAMS.max_consonant_run + 1},}}", letters)
+        if vowels / len(letters) < CHATTER_PARAMS.min_vowel_share or consonants:
             return True
     return False
 

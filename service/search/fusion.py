@@ -1,6 +1,8 @@
-"""Combining retrievers' scores into one ranking."""
+"""Combining retrievers' scores into one ranking: fusions by name (`RankingParams.fusion`)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 
@@ -36,9 +38,21 @@ def minmax(scores: np.ndarray, candidates: np.ndarray) -> np.ndarray:
     return out
 
 
-def blend(score_lists: list[np.ndarray], candidates: np.ndarray, weights: list[float]) -> np.ndarray:
-    """Weighted sum of min-max normalised scores over `candidates`."""
+def blend(score_lists: list[np.ndarray], candidates: np.ndarray, weights: list[float], k: float = 0.0) -> np.ndarray:
+    """Weighted sum of min-max normalised scores over `candidates` (`k` is unused)."""
     fused = np.zeros(len(score_lists[0]), dtype=np.float64)
     for scores, weight in zip(score_lists, weights, strict=True):
         fused += weight * minmax(scores, candidates)
     return fused
+
+
+Fusion = Callable[[list[np.ndarray], np.ndarray, list[float], float], np.ndarray]
+FUSIONS: dict[str, Fusion] = {"rrf": rrf, "blend": blend}
+
+
+def fusion_named(name: str) -> Fusion:
+    """The fusion called `name` (ValueError for an unknown one)."""
+    try:
+        return FUSIONS[name]
+    except KeyError:
+        raise ValueError(f"unknown fusion {name!r}; known: {', '.join(FUSIONS)}") from None

@@ -6,18 +6,14 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from rapporteur.parameters import QUERY
 from rapporteur.text.analyzer import ENGLISH_STOP_WORDS, STOP_WORDS, fold, tokens, words
 from rapporteur.text.places import Gazetteer, Place
 from service.search.chatter import CHATTER
 from service.search.spelling import SpellingCorrector
 from service.search.synonyms import SynonymLexicon
 
-MAX_QUERY_CHARS = 500
-# Bounds on the work one query may cause, whatever its text (see also MAX_QUERY_TOKENS in engine).
-MAX_TERMS = 64  # analysed terms kept for the lexical query
-MAX_CORRECTIONS = 10  # words spell-checked per query
-MAX_SPELLED_CHARS = 30  # longer words are not spell-checked (no French word is that long)
-MAX_EXPANSIONS = 64  # lexicon expansion terms
+MAX_QUERY_CHARS = QUERY.max_chars
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
 _SPACES = re.compile(r"\s+")
 
@@ -29,7 +25,7 @@ def looks_english(text: str) -> bool:
     """True for a question asked in English: at least two English-only function words, 15 % of its words."""
     folded = [fold(w) for w in words(text)]
     count = sum(w in _ENGLISH_ONLY for w in folded)
-    return count >= 2 and count >= 0.15 * len(folded)
+    return count >= QUERY.english_min_words and count >= QUERY.english_min_share * len(folded)
 
 
 def clean_query(text: str) -> str:
@@ -81,13 +77,17 @@ class QueryAnalyzer:
         surfaces: list[str] = []  # the folded word behind each term, for acronyms
         corrections: dict[str, str] = {}
         for token in tokens(text):
-            if len(terms) >= MAX_TERMS:
+            if len(terms) >= QUERY.max_terms:
                 break
             word = text[token.start : token.end]
             if fold(word) in CHATTER:
                 continue
             term = token.term
-            if term not in self._known_terms and len(corrections) < MAX_CORRECTIONS and len(word) <= MAX_SPELLED_CHARS:
+            if (
+                term not in self._known_terms
+                and len(corrections) < QUERY.max_corrections
+                and len(word) <= QUERY.max_spelled_chars
+            ):
                 fixed = self._speller.correct(word)
                 if fixed:
                     corrections[word] = fixed
@@ -95,7 +95,7 @@ class QueryAnalyzer:
                     word = fixed
             terms.append(term)
             surfaces.append(fold(word))
-        expansions = self._lexicon.expand(terms, surfaces)[:MAX_EXPANSIONS]
+        expansions = self._lexicon.expand(terms, surfaces)[: QUERY.max_expansions]
         places = self._gazetteer.find(text) if self._gazetteer else []
         territories = frozenset(t for p in places for t in p.territories())
         # The embedding model reads the request better without the caller's small talk, and with

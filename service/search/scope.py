@@ -21,10 +21,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from rapporteur.bundle.store import Bundle
 from rapporteur.text.analyzer import fold
-from rapporteur.text.places import Gazetteer, Place
+from rapporteur.text.places import Place
 from service.search.chatter import is_not_a_question
-from service.search.models import NoAnswer
+from service.search.results import NoAnswer
 
 NO_QUESTION = "no_question"
 TERRITORY_NOT_COVERED = "territory_not_covered"
@@ -159,21 +160,33 @@ class Scope:
     @classmethod
     def from_documents(
         cls,
-        documents: Iterable[tuple[str | None, str | None, Iterable[int], str]],
-        gazetteer: Gazetteer | None,
+        documents: Iterable[tuple[str | None, str | None, Iterable[int]]],
+        mentioned: Iterable[Place] = (),
         today: Callable[[], date] = date.today,
     ) -> Scope:
-        """From (organisation, territory, years reported, text) of each indexed document."""
+        """From (organisation, territory, years reported) of each indexed document and the places
+        the documents name."""
         by_name: dict[str, tuple[str | None, set[int]]] = {}
-        mentioned: set[Place] = set()
-        for organisation, territory, years, text in documents:
+        for organisation, territory, years in documents:
             name = organisation or "Organisation inconnue"
             entry = by_name.setdefault(name, (territory, set()))
             entry[1].update(years)
-            if gazetteer is not None:
-                mentioned.update(gazetteer.find(text))
         authorities = [Authority(name, t, frozenset(y)) for name, (t, y) in by_name.items()]
         return cls(authorities, frozenset(mentioned), today)
+
+    @classmethod
+    def from_bundle(cls, bundle: Bundle, today: Callable[[], date] = date.today) -> Scope:
+        """What the bundle covers: its documents' authorities and years, the places they name."""
+        reported = {d["id"]: d.get("years_reported") for d in bundle.manifest.get("documents", [])}
+        documents = (
+            (d.meta.organisation, d.meta.territory, reported.get(d.meta.id) or ([d.meta.year] if d.meta.year else []))
+            for d in bundle.documents
+        )
+        places = (
+            Place(str(p["name"]), str(p["kind"]), tuple(p["departements"]), p.get("commune"))  # type: ignore[arg-type]
+            for p in bundle.places
+        )
+        return cls.from_documents(documents, places, today)
 
     @property
     def authority_names(self) -> tuple[str, ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from rapporteur.parameters import QUERY
 from rapporteur.text.analyzer import fold
 
 
@@ -14,7 +15,7 @@ def _deletes(word: str) -> set[str]:
 class SpellingCorrector:
     """SymSpell-style lookup: words within one edit of a known corpus word are corrected to it."""
 
-    def __init__(self, vocabulary: dict[str, int], min_length: int = 5) -> None:
+    def __init__(self, vocabulary: dict[str, int], min_length: int = QUERY.spelling_min_length) -> None:
         self._counts = vocabulary
         self._min_length = min_length
         self._by_delete: dict[str, list[str]] = defaultdict(list)

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from rapporteur.parameters import QUERY
 from rapporteur.text.analyzer import analyze, fold
 
-PHRASES_PER_MATCH = 2
 # An acronym ("PASS", "PRE") matches the query's word itself, never a stem: "passer" is not the PASS.
 _ACRONYM = re.compile(r"[A-Z][A-Z0-9&]{1,11}")
 
@@ -130,5 +130,5 @@ class SynonymLexicon:
         """The first expansion phrases, as written, of every known phrase inside `terms`."""
         out: list[str] = []
         for entry in self._matches(terms, words):
-            out.extend(p for p in entry.phrases[:PHRASES_PER_MATCH] if p not in out)
+            out.extend(p for p in entry.phrases[: QUERY.phrases_per_match] if p not in out)
         return out

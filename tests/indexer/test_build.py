@@ -25,7 +25,18 @@ def test_bundle_round_trip(tiny_corpus: Path, tmp_path: Path):
     manifest = bundle.manifest
     assert manifest["embedder"] == {"name": "hashing", "dimension": 256}
     assert manifest["dense"]["kind"] == "flat"
-    assert set(manifest["files"]) >= {"chunks.jsonl", "documents.jsonl", "dense.faiss", "sentences.npy"}
+    assert set(manifest["files"]) >= {
+        "texts.bin",
+        "documents.jsonl",
+        "chunks.npy",
+        "sentences.npy",
+        "chunk_sentences.npy",
+        "glossary.npy",
+        "document_codes.npy",
+        "dense.faiss",
+        "places.json",
+        "suggestions.jsonl",
+    }
     assert not any(name.endswith((".pkl", ".pickle")) for name in manifest["files"])
     assert bundle.acronyms["SDIS"].lower().startswith("service départemental")
 
@@ -81,9 +92,9 @@ def test_unlisted_file_gets_inferred_metadata(tiny_corpus: Path, tmp_path: Path)
 def test_corrupted_bundle_is_refused(tiny_corpus: Path, tmp_path: Path):
     build_index(tiny_corpus, tmp_path / "index", HashingEmbedder())
     bundle_dir = resolve_bundle(tmp_path / "index")
-    with (bundle_dir / "chunks.jsonl").open("a") as fh:
-        fh.write("\n")
-    with pytest.raises(BundleError, match="checksum"):
+    documents = bundle_dir / "documents.jsonl"
+    documents.write_text(documents.read_text(encoding="utf-8").replace("Test", "Tesr", 1), encoding="utf-8")
+    with pytest.raises(BundleError, match="checksum"):  # same size, another content
         load_bundle(tmp_path / "index")
     (bundle_dir / "dense.faiss").unlink()
     with pytest.raises(BundleError, match="missing"):

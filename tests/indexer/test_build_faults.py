@@ -154,7 +154,7 @@ def _tamper(index: Path, name: str, change) -> None:
     bundle = resolve_bundle(index)
     change(bundle / name)
     manifest = json.loads((bundle / MANIFEST).read_text())
-    manifest["files"][name] = file_sha256(bundle / name)
+    manifest["files"][name] = {"bytes": (bundle / name).stat().st_size, "sha256": file_sha256(bundle / name)}
     (bundle / MANIFEST).write_text(json.dumps(manifest))
 
 
@@ -185,15 +185,26 @@ def test_inconsistent_arrays_are_refused(built: Path, name: str, edit, message: 
         load_bundle(built)
 
 
-def test_chunk_offsets_past_the_text_are_refused(built: Path) -> None:
-    def stretch(path: Path) -> None:
-        rows = [json.loads(line) for line in path.read_text().splitlines()]
-        rows[0]["end"] = 10**7
-        path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-
-    _tamper(built, "chunks.jsonl", stretch)
-    with pytest.raises(BundleError, match="offsets outside"):
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda a: a.__setitem__((0, 2), 10**7), "offsets lie outside"),
+        (lambda a: a.__setitem__((0, 0), 9), "documents the bundle does not hold"),
+        (lambda a: a.__setitem__((0, 4), 10**9), "byte spans lie outside"),
+        (lambda a: a.__setitem__((0, 6), 10**6), "unknown sections"),
+    ],
+)
+def test_chunk_rows_outside_the_bundle_are_refused(built: Path, edit, message: str) -> None:
+    _tamper(built, "chunks.npy", lambda p: _rewrite_npy(p, edit))
+    with pytest.raises(BundleError, match=message):
         load_bundle(built)
+
+
+def test_a_truncated_file_is_refused_even_without_checksums(built: Path) -> None:
+    texts = resolve_bundle(built) / "texts.bin"
+    texts.write_bytes(texts.read_bytes()[:-10])
+    with pytest.raises(BundleError, match=r"size mismatch for texts\.bin"):
+        load_bundle(built, verify=False)
 
 
 def test_a_bundle_of_another_analyzer_is_refused(built: Path) -> None:

@@ -2,9 +2,10 @@ from pathlib import Path
 
 import pytest
 
-from indexer.chunking import ChunkingParams, chunk_text
+from indexer.chunking import chunk_text
 from indexer.loaders import load_file
 from indexer.sections import find_headings, heading_level
+from rapporteur.parameters import ChunkingParams
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 

@@ -3,6 +3,7 @@ from pathlib import Path
 import pytest
 
 from indexer.loaders import load_file
+from rapporteur.bundle.model import page_at
 from rapporteur.errors import LoaderError
 
 
@@ -26,7 +27,7 @@ def test_txt_and_md(tmp_path: Path):
     (tmp_path / "a.txt").write_text("Le Département de l\u2019Ain\n\n\n\naide les collèges.", encoding="utf-8")
     doc = load_file(tmp_path / "a.txt")
     assert doc.text == "Le Département de l'Ain\n\naide les collèges."
-    assert doc.page_starts is None and doc.page_at(5) is None
+    assert doc.page_starts is None and page_at(doc.page_starts, 5) is None
 
 
 def test_html_drops_scripts_and_marks_headings(tmp_path: Path):
@@ -53,8 +54,8 @@ def test_pdf_keeps_page_numbers(tmp_path: Path):
     doc = load_file(path)
     assert len(doc.page_starts) == 2
     offset = doc.text.index("pont de la Durance")
-    assert doc.page_at(offset) == 2
-    assert doc.page_at(doc.text.index("crèche")) == 1
+    assert page_at(doc.page_starts, offset) == 2
+    assert page_at(doc.page_starts, doc.text.index("crèche")) == 1
     assert doc.title_hint == "Rapport de test"
 
 

@@ -33,7 +33,7 @@ async def reload_index(
     try:
         outcome = await reload_in_worker(request.app, "admin", force=force)
     except RapporteurError as exc:
-        current = request.app.state.holder.current
+        current = request.app.state.slot.current
         kept = f"l'index {current.build_id} reste en service" if current else "aucun index n'est en service"
         response: JSONResponse = json_error(
             409,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from service.api.dependencies import HolderDep, MetricsDep
+from service.api.dependencies import MetricsDep, SlotDep
 from service.api.schemas import Health, Readiness
 
 router = APIRouter(tags=["exploitation"])
@@ -22,12 +22,12 @@ async def healthz() -> Health:
     summary="Le service est prêt",
     responses={503: {"model": Readiness, "description": "Index pas encore chargé."}},
 )
-async def readyz(request: Request, holder: HolderDep) -> Readiness:
+async def readyz(request: Request, slot: SlotDep) -> Readiness:
     """200 une fois l'index chargé et une requête de préchauffage exécutée ; 503 avant."""
-    current = holder.current
+    current = slot.current
     if current is not None:
         return Readiness(status="ready", build_id=current.build_id)
-    if holder.last_error:
+    if slot.last_error:
         body = Readiness(
             status="unavailable", build_id=None, detail="Aucun index n'a pu être chargé ; voir les journaux."
         )

@@ -6,8 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Request
 
-from service.api.dependencies import FiltersDep, IndexDep, RunnerDep, SettingsDep
+from service.api.dependencies import FiltersDep, LoadedBundleDep, RunnerDep, SettingsDep
+from service.api.query_log import forget_query, remember_query
 from service.api.schemas import (
+    ERROR_RESPONSES,
     MAX_K,
     MAX_QUERY_CHARS,
     AskRequest,
@@ -18,8 +20,7 @@ from service.api.schemas import (
     ask_response,
     search_response,
 )
-from service.api.shared import ERROR_RESPONSES, forget_query, remember_query
-from service.search.models import Filters
+from service.search.results import Filters
 from service.search.scope import NO_QUESTION
 
 router = APIRouter(prefix="/v1", tags=["recherche"], responses=ERROR_RESPONSES)
@@ -28,7 +29,7 @@ router = APIRouter(prefix="/v1", tags=["recherche"], responses=ERROR_RESPONSES)
 @router.get("/search", summary="Rechercher des passages cités")
 async def search(
     request: Request,
-    index: IndexDep,
+    loaded: LoadedBundleDep,
     run: RunnerDep,
     settings: SettingsDep,
     filters: FiltersDep,
@@ -45,14 +46,14 @@ async def search(
 ) -> SearchResponse:
     """Les `k` passages les plus pertinents, avec leur citation et les zones à surligner."""
     remember_query(request, settings, q)
-    result = await run(index.engine.search, q, k, filters, mode)
+    result = await run(loaded.engine.search, q, k, filters, mode)
     return search_response(result, request.scope.get("root_path", ""))
 
 
 @router.post("/ask", summary="Poser une question")
 async def ask(
     request: Request,
-    index: IndexDep,
+    loaded: LoadedBundleDep,
     run: RunnerDep,
     settings: SettingsDep,
     body: Annotated[AskRequest, Body()],
@@ -60,7 +61,7 @@ async def ask(
     """La phrase des rapports qui répond à la question (ou `null` s'ils n'y répondent pas) et les passages."""
     remember_query(request, settings, body.question)
     filters = Filters(organisation=body.organisation, year=body.year, kind=body.kind)
-    result = await run(index.engine.ask, body.question, body.k, filters)
+    result = await run(loaded.engine.ask, body.question, body.k, filters)
     if result.no_answer is not None and result.no_answer.reason == NO_QUESTION:
         forget_query(request)  # chatter or a name and number typed by mistake: nothing to keep
     return ask_response(result, request.scope.get("root_path", ""))

@@ -6,17 +6,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from service.api.dependencies import IndexDep
-from service.api.schemas import MAX_QUERY_CHARS, QueryText, SuggestionOut, SuggestResponse
-from service.api.shared import ERROR_RESPONSES
-from service.suggest import MAX_SUGGESTIONS
+from service.api.dependencies import LoadedBundleDep
+from service.api.schemas import ERROR_RESPONSES, MAX_QUERY_CHARS, QueryText, SuggestionOut, SuggestResponse
+from service.search.suggest import MAX_SUGGESTIONS
 
 router = APIRouter(prefix="/v1", tags=["recherche"], responses=ERROR_RESPONSES)
 
 
 @router.get("/suggest", summary="Compléter une saisie")
 async def suggest(
-    index: IndexDep,
+    loaded: LoadedBundleDep,
     q: Annotated[
         QueryText,
         Query(
@@ -28,5 +27,5 @@ async def suggest(
     limit: Annotated[int, Query(ge=1, le=MAX_SUGGESTIONS, description="Nombre de propositions.")] = MAX_SUGGESTIONS,
 ) -> SuggestResponse:
     """Jusqu'à 8 complétions tirées des titres, des intertitres et des expressions fréquentes du corpus."""
-    found = index.suggester.suggest(q, limit)  # microseconds: no need for the worker pool
+    found = loaded.suggester.suggest(q, limit)  # microseconds: no need for the worker pool
     return SuggestResponse(query=q, suggestions=[SuggestionOut(text=s.text, kind=s.kind) for s in found])

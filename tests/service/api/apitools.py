@@ -12,8 +12,8 @@ import httpx
 from fastapi.testclient import TestClient
 
 from evals.live_server import LiveServer, start_service
+from rapporteur.settings import Settings
 from service.app import create_app
-from service.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[3]
 ADMIN_KEY = "test-admin-key-4f2b9c"

@@ -119,7 +119,7 @@ def test_ask_defaults_and_filters(client: TestClient) -> None:
 
 def test_ask_answer_is_the_engines(client: TestClient) -> None:
     """`answer` is null exactly when the engine finds no answer it trusts, else its sentence(s)."""
-    engine = client.app.state.holder.current.engine
+    engine = client.app.state.slot.current.engine
     for question in ("xylophone quantique martien", "Combien de foyers touchent le RSA ?"):
         expected = engine.ask(question, k=5).answer
         body = client.post("/v1/ask", json={"question": question}).json()

@@ -14,7 +14,7 @@ from rapporteur.errors import BundleError, EmbedderError
 )
 def test_domain_errors_become_503_in_french(make_client, monkeypatch: pytest.MonkeyPatch, error, words) -> None:
     with make_client() as client:
-        engine = client.app.state.holder.current.engine
+        engine = client.app.state.slot.current.engine
 
         def broken(*args: object, **kwargs: object) -> None:
             raise error
@@ -29,7 +29,7 @@ def test_domain_errors_become_503_in_french(make_client, monkeypatch: pytest.Mon
 
 def test_a_bug_becomes_a_logged_500_in_french(make_client, monkeypatch: pytest.MonkeyPatch, caplog) -> None:
     with make_client() as client:
-        engine = client.app.state.holder.current.engine
+        engine = client.app.state.slot.current.engine
         monkeypatch.setattr(engine, "search", lambda *a, **k: 1 / 0)
         quiet = TestClient(client.app, raise_server_exceptions=False)
         response = quiet.get("/v1/search", params={"q": "route"})

@@ -137,7 +137,7 @@ def test_rate_limit_forgets_the_oldest_clients() -> None:
 def test_search_past_the_deadline_gets_504(make_client, monkeypatch: pytest.MonkeyPatch) -> None:
     release = threading.Event()
     with make_client(request_timeout_s=0.2) as client:
-        engine = client.app.state.holder.current.engine
+        engine = client.app.state.slot.current.engine
 
         def stuck(*args: object, **kwargs: object) -> None:
             release.wait(30)
@@ -165,7 +165,7 @@ def test_healthz_answers_while_a_search_runs(make_client, monkeypatch: pytest.Mo
     """Heavy work runs in the worker pool: the event loop stays free for /healthz."""
     entered, release = threading.Event(), threading.Event()
     with make_client() as client:
-        engine = client.app.state.holder.current.engine
+        engine = client.app.state.slot.current.engine
         original = engine.search
 
         def slow(*args: object, **kwargs: object):

@@ -24,9 +24,9 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from evals.live_server import free_port
+from rapporteur.settings import Settings
 from service.api.metrics import Metrics
 from service.api.middleware import RateLimitMiddleware, route_template
-from service.settings import Settings
 
 # -- 1. expensive requests pay for what they cost --------------------------------------------------------
 
@@ -168,7 +168,7 @@ def test_without_a_loadable_index_the_service_exits_with_one_line(tmp_path: Path
 def test_a_corrupt_index_stops_the_service(tiny_index: Path, tmp_path: Path, copy_dir) -> None:
     index = copy_dir(tiny_index, "broken")
     bundle = index / "bundles" / (index / "CURRENT").read_text().strip()
-    (bundle / "chunks.jsonl").write_text("{}\n")
+    (bundle / "documents.jsonl").write_text("{}\n")
     done = subprocess.run(
         [sys.executable, "-m", "service", "--index", str(index), "--port", str(free_port())],
         cwd=ROOT,

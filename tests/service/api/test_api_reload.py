@@ -179,7 +179,7 @@ def test_reload_while_eight_clients_query(corpus_and_index: tuple[Path, Path], t
 
 
 def _break_checksum(bundle: Path) -> None:
-    path = bundle / "chunks.jsonl"
+    path = bundle / "documents.jsonl"
     path.write_text(path.read_text(encoding="utf-8").replace("ville", "villa", 1), encoding="utf-8")
 
 

@@ -21,8 +21,8 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
     status_code_conformance,
 )
 
+from rapporteur.settings import Settings  # noqa: E402
 from service.app import create_app  # noqa: E402
-from service.settings import Settings  # noqa: E402
 
 MAX_EXAMPLES = 50
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]

@@ -17,9 +17,9 @@ from apitools import ROOT, live_server
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
+from rapporteur.settings import Settings
 from service.__main__ import settings_from_args
 from service.api.logging import JsonFormatter
-from service.settings import Settings
 
 DOCKERFILE = ROOT / "Dockerfile"
 

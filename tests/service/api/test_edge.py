@@ -18,8 +18,8 @@ import pytest
 from apitools import live_server
 
 from evals.live_server import free_port
+from rapporteur.settings import Settings
 from service.edge import Edge, EdgeError, nginx_binary, render
-from service.settings import Settings
 
 WAIT_CAP_S = 15.0
 

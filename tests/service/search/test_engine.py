@@ -7,10 +7,10 @@ import pytest
 
 from rapporteur.embedders.hashing import HashingEmbedder
 from rapporteur.errors import EmbedderError
-from service.search.answer import FEATURES
+from service.search.calibration import FEATURES
 from service.search.display import display_text
 from service.search.engine import SearchEngine
-from service.search.models import Filters
+from service.search.results import Filters
 
 
 @pytest.fixture(scope="module")
@@ -133,14 +133,6 @@ def test_empty_query_returns_no_lexical_hits(engine: SearchEngine):
     assert all(np.isfinite(h.score) for h in result.hits)
 
 
-def test_glossaries_are_recognised():
-    from service.search.engine import is_glossary
-
-    glossary = "SIGLES\n" + "\n".join(f"AB{c}: Agence de {c}" for c in "CDEFGH")
-    assert is_glossary(glossary)
-    assert not is_glossary("Le SDIS : service départemental d'incendie et de secours, a reçu 12 M€.")
-
-
 def test_questions_in_english_are_recognised():
     from service.search.query import looks_english
 
@@ -154,15 +146,13 @@ def test_questions_in_english_are_recognised():
 
 def test_english_questions_lean_on_the_multilingual_model(engine: SearchEngine, monkeypatch):
     seen: list[list[float]] = []
-    import service.search.engine as module
-
-    real_rrf = module.rrf
+    real_fuse = engine._fuse
 
     def spy(signals, candidates, weights, k):
         seen.append(list(weights))
-        return real_rrf(signals, candidates, weights, k)
+        return real_fuse(signals, candidates, weights, k)
 
-    monkeypatch.setattr(module, "rrf", spy)
+    monkeypatch.setattr(engine, "_fuse", spy)
     engine.search("What does the department do for the elderly?")
     engine.search("Que fait le département pour les personnes âgées ?")
     p = engine.params

@@ -28,17 +28,16 @@ def known(word: str) -> bool:
 
 @pytest.fixture(scope="module")
 def scope() -> Scope:
-    texts = [
-        ("Département de l'Ain", "dep:01", [2022, 2023, 2024], "Le Département soutient le Pays de Gex."),
-        ("Ville d'Alençon", "com:61001", [2020, 2021], "La Ville d'Alençon rénove ses écoles."),
-        (
-            "Département des Bouches-du-Rhône",
-            "dep:13",
-            [2019, 2020],
-            "Des forestiers-sapeurs ont aidé les Alpes-Maritimes après la tempête.",
-        ),
+    documents = [
+        ("Département de l'Ain", "dep:01", [2022, 2023, 2024]),
+        ("Ville d'Alençon", "com:61001", [2020, 2021]),
+        ("Département des Bouches-du-Rhône", "dep:13", [2019, 2020]),
     ]
-    return Scope.from_documents(texts, default_gazetteer(), lambda: TODAY)
+    texts = (
+        "Le Département soutient le Pays de Gex. La Ville d'Alençon rénove ses écoles. "
+        "Des forestiers-sapeurs ont aidé les Alpes-Maritimes après la tempête."
+    )
+    return Scope.from_documents(documents, default_gazetteer().find(texts), lambda: TODAY)
 
 
 def places(text: str):

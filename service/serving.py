@@ -1,8 +1,8 @@
-"""The index in service and its atomic replacement (admin reload, SIGHUP, CURRENT polling).
+"""The bundle in service and its atomic replacement (admin reload, SIGHUP, CURRENT polling).
 
-Requests take one `LoadedIndex` snapshot when they start and use it to the end, so a reload never
-mixes two bundles in one response: requests in flight finish on the old index, which is garbage
-collected once the last of them is done.
+`BundleSlot` holds the `LoadedBundle` in service. Requests take it when they start and use it to the
+end, so a reload never mixes two bundles in one response: requests in flight finish on the old
+one, which is garbage collected once the last of them is done.
 """
 
 from __future__ import annotations
@@ -11,31 +11,33 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from rapporteur.bundle.store import Bundle, load_bundle, resolve_bundle
 from rapporteur.embedders import Embedder, create_embedder
 from rapporteur.errors import RapporteurError
-from rapporteur.text.places import Gazetteer
+from rapporteur.text.places import default_gazetteer
+from service.search.documents import DocumentCatalog
 from service.search.engine import SearchEngine
-from service.suggest import Suggester
+from service.search.suggest import Suggester
+from service.search.threads import limit_threads
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(eq=False)
-class LoadedIndex:
+class LoadedBundle:
     """One loaded bundle with everything derived from it; read-only once published."""
 
     engine: SearchEngine
     suggester: Suggester
+    documents: DocumentCatalog
     loaded_at: datetime
     load_seconds: float
     size_bytes: int
-    cache: dict[str, Any] = field(default_factory=dict)  # per-bundle memo for the API layer
 
     @property
     def bundle(self) -> Bundle:
@@ -67,28 +69,27 @@ def warm_up(engine: SearchEngine, query: str) -> None:
     engine.ask(query, k=3)
 
 
-class IndexHolder:
-    """Holds the index in service; `load` builds a new one off to the side, then swaps it in."""
+class BundleSlot:
+    """Holds the bundle in service; `reload` loads a new one off to the side, then swaps it in."""
 
     def __init__(
         self,
         index_dir: Path,
         verify: bool = True,
         warmup_query: str = "aide à domicile",
-        on_swap: Callable[[LoadedIndex], None] | None = None,
+        on_swap: Callable[[LoadedBundle], None] | None = None,
     ) -> None:
         self.index_dir = index_dir
         self.verify = verify
         self.warmup_query = warmup_query
         self._on_swap = on_swap
-        self._current: LoadedIndex | None = None
+        self._current: LoadedBundle | None = None
         self._reload_lock = threading.Lock()
-        self._gazetteer: Gazetteer | None = None
         self.last_error: str | None = None
 
     @property
-    def current(self) -> LoadedIndex | None:
-        """The index in service (a plain attribute read: atomic)."""
+    def current(self) -> LoadedBundle | None:
+        """The bundle in service (a plain attribute read: atomic)."""
         return self._current
 
     @property
@@ -111,17 +112,17 @@ class IndexHolder:
                 return embedder  # embedders are stateless and thread-safe: share across bundles
         return create_embedder(wanted["name"])
 
-    def _build(self) -> LoadedIndex:
+    def _build(self) -> LoadedBundle:
         started = time.perf_counter()
+        limit_threads(1)
         bundle = load_bundle(self.index_dir, verify=self.verify)
-        if self._gazetteer is None:
-            self._gazetteer = Gazetteer.load()
-        engine = SearchEngine(bundle, self._embedder_for(bundle), None, self._gazetteer)
+        engine = SearchEngine(bundle, self._embedder_for(bundle), None, default_gazetteer())
         suggester = Suggester.from_bundle(bundle)
         warm_up(engine, self.warmup_query)
-        return LoadedIndex(
+        return LoadedBundle(
             engine,
             suggester,
+            DocumentCatalog(bundle),
             datetime.now(UTC),
             time.perf_counter() - started,
             bundle_size(bundle.path),

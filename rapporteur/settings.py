@@ -1,4 +1,5 @@
-"""Service settings: one pydantic-settings class, read from `RAPPORTEUR_*` variables and CLI flags."""
+"""Settings of every command (`python -m service`, `python -m indexer`, `python -m evals`): one
+pydantic-settings class, read from `RAPPORTEUR_*` variables, overridden by command-line flags."""
 
 from __future__ import annotations
 
@@ -18,6 +19,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RAPPORTEUR_", extra="ignore", validate_default=True)
 
     index_dir: Path = Field(Path("index"), description="index directory (CURRENT + bundles/) or a bundle")
+    embedder: str = Field("e5-small-q4", description="embedding backend of `python -m indexer build`")
+    allow_model_download: bool = Field(
+        False, description="let the sentence-transformers backend fetch a model from a hub (off: offline only)"
+    )
     host: str = Field("127.0.0.1", description="address uvicorn listens on")
     port: int = Field(8000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -1,4 +1,5 @@
-"""Plain result types of the search core (the HTTP layer maps them to its JSON schema)."""
+"""What the search core answers: filters, ranked hits, answers and the reasons for none (plain types;
+the HTTP layer maps them to its JSON schema)."""
 
 from __future__ import annotations
 

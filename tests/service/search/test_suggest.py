@@ -1,11 +1,11 @@
-"""Search-box completions: titles, headings and frequent phrases, matched on folded word starts."""
+"""Search-box completions: the candidates of the bundle, matched on folded word starts."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from rapporteur.bundle.store import load_bundle
-from service.suggest import MAX_SUGGESTIONS, Suggester, clean_heading, frequent_phrases, suggestion_key
+from service.search.suggest import MAX_SUGGESTIONS, Suggester, suggestion_key
 
 
 def _suggester() -> Suggester:
@@ -49,23 +49,6 @@ def test_at_most_eight_and_limit() -> None:
     assert len(s.suggest("r")) == MAX_SUGGESTIONS
     assert len(s.suggest("route")) == MAX_SUGGESTIONS
     assert len(s.suggest("route", limit=3)) == 3
-
-
-def test_clean_heading() -> None:
-    casing = {"ramsar": "Ramsar", "rsa": "RSA", "zones": "zones"}
-    assert clean_heading("V-ÉTAT CIVIL ET CIMETIÈRES", {}) == "État civil et cimetières"
-    assert clean_heading("RÉALISATIONS MAJEURES EN 2020 38", {}) == "Réalisations majeures en 2020"
-    assert clean_heading("LABEL RAMSAR : LES ZONES HUMIDES", casing) == "Label Ramsar : les zones humides"
-    assert clean_heading("LE MAINTIEN DU RSA", casing) == "Le maintien du RSA"
-    assert clean_heading("Petite enfance", {}) == "Petite enfance"
-    assert clean_heading("12", {}) is None
-
-
-def test_frequent_phrases_prefer_the_longest_form() -> None:
-    text = "Les personnes du Bel Âge sont aidées. " * 4 + "Les personnes du Bel Âge ont un guide. "
-    phrases = dict(frequent_phrases([text], min_count=3))
-    assert "personnes du Bel Âge" in phrases
-    assert "personnes du Bel" not in phrases and "Bel Âge" not in phrases
 
 
 def test_from_bundle(tiny_index: Path) -> None:

@@ -3,7 +3,6 @@ import numpy as np
 from rapporteur.bundle.dense import DenseIndex
 from rapporteur.bundle.lexical import LexicalIndex
 from rapporteur.embedders.base import normalize_rows
-from rapporteur.embedders.hashing import HashingEmbedder
 from rapporteur.text.analyzer import analyze
 
 
@@ -46,8 +45,8 @@ def test_lexical_scores_and_round_trip(tmp_path):
 def test_query_time_threads_are_capped(tiny_index):
     from threadpoolctl import threadpool_info
 
-    from service.search.engine import SearchEngine
+    from service.search.threads import limit_threads
 
-    SearchEngine.from_path(tiny_index, embedder=HashingEmbedder())
+    limit_threads(1)
     blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
     assert blas and all(pool["num_threads"] == 1 for pool in blas)

@@ -1,0 +1,201 @@
+"""Every tuned number of Rapporteur, in one place: how documents are cut, how results are ranked,
+how an answer is chosen and trusted. Each value was chosen on the dev split or by measurement
+(evals/report.md, docs/benchmarks.md); change one, and run `make eval` and `make calibrate`.
+
+Build-time values shape the bundle (a change makes the next build a real one); search-time values
+are read by the service at each query. Operational limits (timeouts, rate limits) are settings
+(`rapporteur.settings`), not parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+# -- build time ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChunkingParams:
+    """Passage sizes in characters. 1,500 characters (about 360 tokens) stay inside e5-small's
+    512-token window; of 600, 900, 1,200 and 1,500, the last gave the best MRR@10 on dev."""
+
+    chunk_size: int = 1500
+    chunk_overlap: int = 250
+    min_chunk_size: int = 300
+
+    def to_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SentenceParams:
+    """Sentences shorter than `min_chars` (list items, figures) are read with the next one; a run of
+    them is cut at `max_chars`."""
+
+    min_chars: int = 40
+    max_chars: int = 400
+
+
+@dataclass(frozen=True)
+class PeriodParams:
+    """A document reports on its year and on the `window` years before it that it gives figures for."""
+
+    window: int = 5
+
+
+@dataclass(frozen=True)
+class GlossaryParams:
+    """A passage is a glossary (a list of acronyms) with at least `min_entries` « ABC : … » lines making
+    at least `min_share` of its lines: it matches every expansion but answers nothing."""
+
+    min_entries: int = 5
+    min_share: float = 0.4
+
+
+@dataclass(frozen=True)
+class SuggestionParams:
+    """Search-box completions: weights of titles, headings and frequent phrases, and their numbers."""
+
+    title_weight: float = 3.0
+    section_weight: float = 2.0
+    phrase_weight: float = 1.0
+    min_phrase_count: int = 3
+    max_phrases: int = 5000
+    max_results: int = 8
+    scan_cap: int = 4000
+
+
+@dataclass(frozen=True)
+class LexicalParams:
+    """BM25 (bm25s, Lucene's variant)."""
+
+    k1: float = 1.2
+    b: float = 0.75
+    method: str = "lucene"
+
+
+@dataclass(frozen=True)
+class DenseParams:
+    """FAISS: exact inner product up to `exact_max_vectors` passages, HNSW above."""
+
+    exact_max_vectors: int = 50_000
+    hnsw_m: int = 32
+    hnsw_ef_construction: int = 200
+    hnsw_ef_search: int = 128
+
+
+# -- search time --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RankingParams:
+    """Hybrid ranking, measured on the dev split (see evals/report.md)."""
+
+    fusion: str = "rrf"  # "rrf" (weighted reciprocal rank fusion) or "blend" (min-max weighted sum)
+    lexical_weight: float = 1.0
+    dense_weight: float = 0.5
+    sentence_weight: float = 0.5
+    expansion_weight: float = 0.4  # lexicon expansions add this share of their own BM25 score
+    place_boost: float = 0.3  # passages of the authority of a place the caller names: × 1.3
+    glossary_penalty: float = 0.5  # glossaries: × 0.5
+    rrf_k: float = 10.0
+    candidates: int = 200  # passages taken from an approximate (HNSW) dense index
+    # A question asked in English: French BM25 matches little but names, the multilingual model
+    # carries it (dev english MRR@10 0.76 -> 0.93, no French question detected as English).
+    english_weights: tuple[float, float, float] = (0.5, 1.0, 1.0)  # lexical, dense, sentence
+
+
+@dataclass(frozen=True)
+class QueryParams:
+    """Bounds on the work one query may cause, whatever its text, and how a query is read."""
+
+    max_chars: int = 500
+    # The embedding cost grows with the tokens of the query (quadratically past a few hundred): a
+    # 500-character French question is 90-140 tokens, 500 accented letters or ideograms are 500.
+    max_tokens: int = 160
+    max_terms: int = 64  # analysed terms kept for the lexical query
+    max_corrections: int = 10  # words spell-checked per query
+    max_spelled_chars: int = 30  # longer words are not spell-checked (no French word is that long)
+    spelling_min_length: int = 5  # shorter words are not spell-checked
+    max_expansions: int = 64  # lexicon expansion terms
+    phrases_per_match: int = 2  # administrative phrases added to the dense query per lexicon match
+    # English: at least this many English-only function words, making at least this share of the words.
+    english_min_words: int = 2
+    english_min_share: float = 0.15
+
+
+@dataclass(frozen=True)
+class AnswerParams:
+    """Choosing and verifying the answer sentence (weights chosen on the dev split: answer accuracy)."""
+
+    passages: int = 3  # sentences are taken from this many top passages
+    min_chars: int = 80  # a shorter sentence is read with the one that follows it
+    coverage_weight: float = 0.3
+    rank_weight: float = 0.05
+    kind_weight: float = 0.5  # a sentence of the kind asked for wins over one without
+    length_weight: float = 0.01  # slightly prefers whole statements over fragments
+    top_sentences: int = 50  # the similarity margin is taken against the median of these
+    min_key_coverage: float = 0.2  # share (by rarity) of the key terms the sentence and passage must hold
+
+
+@dataclass(frozen=True)
+class ConfidenceDefaults:
+    """The answer confidence without a calibration fitted for the bundle's embedder: embedder-
+    independent features only (key-term coverage, sentence coverage, rank, missing key term)."""
+
+    weights: tuple[float, ...] = (0.0, 0.0, 0.0, 4.0, 2.0, 0.0, -0.5, -2.0)
+    bias: float = -3.5
+    threshold: float = 0.5
+
+
+@dataclass(frozen=True)
+class PlaceParams:
+    """Reading place names (rapporteur.text.places)."""
+
+    dominance_ratio: int = 10  # a homonym wins when this many times as populous as the next one
+    dominance_min_population: int = 2_000
+    min_population: int = 1_000  # communes named without a strong trigger
+    residence_common_min_population: int = 10_000  # "j'habite à fougères": lower-case common name allowed
+    big_city_population: int = 50_000  # capitalised common-word cities ("Tours") match without trigger
+
+
+@dataclass(frozen=True)
+class ChatterParams:
+    """Recognising keyboard mash among the words of an input that asks nothing."""
+
+    min_vowel_share: float = 0.2
+    max_consonant_run: int = 4
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """All of them, e.g. to record in a report."""
+
+    chunking: ChunkingParams = field(default_factory=ChunkingParams)
+    sentences: SentenceParams = field(default_factory=SentenceParams)
+    periods: PeriodParams = field(default_factory=PeriodParams)
+    glossary: GlossaryParams = field(default_factory=GlossaryParams)
+    suggestions: SuggestionParams = field(default_factory=SuggestionParams)
+    lexical: LexicalParams = field(default_factory=LexicalParams)
+    dense: DenseParams = field(default_factory=DenseParams)
+    ranking: RankingParams = field(default_factory=RankingParams)
+    query: QueryParams = field(default_factory=QueryParams)
+    answer: AnswerParams = field(default_factory=AnswerParams)
+    confidence: ConfidenceDefaults = field(default_factory=ConfidenceDefaults)
+    places: PlaceParams = field(default_factory=PlaceParams)
+    chatter: ChatterParams = field(default_factory=ChatterParams)
+
+
+CHUNKING = ChunkingParams()
+SENTENCES = SentenceParams()
+PERIODS = PeriodParams()
+GLOSSARY = GlossaryParams()
+SUGGESTIONS = SuggestionParams()
+LEXICAL = LexicalParams()
+DENSE = DenseParams()
+RANKING = RankingParams()
+QUERY = QueryParams()
+ANSWER = AnswerParams()
+CONFIDENCE = ConfidenceDefaults()
+PLACES = PlaceParams()
+CHATTER = ChatterParams()
