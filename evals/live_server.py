@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from rapporteur.processes import stop_process
+
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
 DEFAULT_READY_TIMEOUT_S = 120.0
@@ -92,13 +94,7 @@ class LiveServer:
 
     def stop(self, timeout: float = STOP_TIMEOUT_S) -> None:
         """Terminate the server (SIGTERM, then SIGKILL after `timeout` seconds); does nothing once it exited."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
+        stop_process(self.process, timeout)
 
     def __enter__(self) -> LiveServer:
         return self

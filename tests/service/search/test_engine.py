@@ -115,6 +115,13 @@ def test_an_answer_must_give_the_kind_of_answer_asked_for(engine: SearchEngine):
     assert result.candidate is not None and not result.candidate_verified
 
 
+def test_ask_in_lexical_mode_says_it_answered_in_hybrid(engine: SearchEngine):
+    question = "combien de caméras de vidéoprotection ?"
+    lexical = engine.ask(question, k=3, mode="lexical")
+    assert lexical.mode == "hybrid"
+    assert [h.chunk_index for h in lexical.hits] == [h.chunk_index for h in engine.ask(question, k=3).hits]
+
+
 def test_unknown_mode_is_rejected(engine: SearchEngine):
     with pytest.raises(ValueError, match="mode"):
         engine.search("crèche", mode="magic")  # type: ignore[arg-type]
