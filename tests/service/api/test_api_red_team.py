@@ -242,7 +242,7 @@ def test_the_service_refuses_to_start_with_such_a_key(tmp_path: Path) -> None:
 # -- 12. HEAD, paths in messages ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/", "/healthz", "/readyz", "/docs", "/static/app.js", "/v1/documents"])
+@pytest.mark.parametrize("path", ["/", "/healthz", "/readyz", "/docs", "/static/js/main.js", "/v1/documents"])
 def test_head_works_wherever_get_does(client: TestClient, path: str) -> None:
     get = client.get(path)
     head = client.head(path)

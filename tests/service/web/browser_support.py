@@ -194,6 +194,7 @@ HOST_PAGE = """<!doctype html>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>Ville de Testville — site officiel</title>
+  <link rel="icon" href="data:,">
 </head>
 <body>
   <header><h1>Ville de Testville</h1></header>
@@ -205,7 +206,7 @@ HOST_PAGE = """<!doctype html>
     </form>
     <p id="after-form">Actualités de la ville…</p>
   </main>
-  <script src="{endpoint}/static/widget.js" data-endpoint="{endpoint}/" data-form="#search-form"></script>
+  <script type="module" src="{endpoint}/static/widget.js" data-endpoint="{endpoint}/" data-form="#search-form"></script>
 </body>
 </html>
 """

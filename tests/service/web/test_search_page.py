@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, quote, urlencode, urlparse
 
 import pytest
 from browser_support import XSS_IMG, XSS_ORGANISATION, XSS_SCRIPT, XSS_TITLE, api_json, open_context, watch
+from js_modules import PAGE_ENTRY, STATIC, module_graph
 
 ANSWERED = "Combien de kilomètres de routes départementales ?"
 UNANSWERED = "Qui a gagné la coupe du monde de football ?"
@@ -109,6 +110,45 @@ def test_home_page_is_french_labelled_and_loads_facets(page, artifacts):
     assert page.locator("[role=status][aria-live=polite]").count() >= 1
     page.wait_for_selector("#f-organisation option:nth-child(2)", state="attached")
     shot(page, artifacts, "01-accueil")
+
+
+def test_page_loads_its_es_modules_without_console_errors(page, base_url):
+    responses = []
+    page.on("response", lambda r: responses.append(r) if "/static/" in r.url else None)
+    page.goto("/")
+    page.wait_for_selector("#f-organisation option:nth-child(2)", state="attached")  # the facets are in
+    assert page.locator("html.js").count() == 1, "main.js ran to its end"
+    modules = {r.url.removeprefix(base_url + "/static/"): r for r in responses if r.url.endswith(".js")}
+    expected = {m.name for m in module_graph(PAGE_ENTRY).values()}
+    assert set(modules) == expected, "the page loads exactly the modules main.js imports"
+    for name, response in modules.items():
+        assert response.status == 200, name
+        assert response.header_value("content-type").split(";")[0] in {"text/javascript", "application/javascript"}
+        assert response.body() == (STATIC / name).read_bytes()
+    assert not page.watched.console_errors, page.watched.console_errors
+
+
+def test_page_works_under_a_root_path(page, base_url):
+    """Behind a proxy that mounts the service at /sous-chemin/: every URL of the page and of its modules is
+    relative, so the page, its modules and its API calls all stay under the prefix."""
+    prefix = "/sous-chemin"
+    seen = []
+
+    def strip_prefix(route) -> None:
+        seen.append(urlparse(route.request.url).path)
+        route.fulfill(response=route.fetch(url=route.request.url.replace(base_url + prefix, base_url, 1)))
+
+    page.route(f"{base_url}{prefix}/**", strip_prefix)
+    page.on("request", lambda r: seen.append(urlparse(r.url).path) if r.url.startswith(base_url) else None)
+    page.goto(f"{prefix}/?" + urlencode({"q": ANSWERED}))
+    wait_results(page)
+    page.locator("#answer").get_by_role("link", name="Voir la source").click()
+    page.locator("#cited-span").wait_for(state="visible")
+    assert urlparse(page.url).path == prefix + "/"
+    assert "/sous-chemin/static/js/main.js" in seen and "/sous-chemin/static/js/text.js" in seen
+    assert "/sous-chemin/v1/ask" in seen and any(p.startswith("/sous-chemin/v1/documents/") for p in seen)
+    assert all(p.startswith(prefix + "/") for p in seen), sorted(set(seen))
+    assert not page.watched.console_errors, page.watched.console_errors
 
 
 def test_question_shows_answer_first_then_highlighted_passages(page, base_url, artifacts):
@@ -476,7 +516,7 @@ def test_xss_document_shows_the_characters_and_runs_nothing(page, artifacts):
     assert page.locator("main img, main b, main script").count() == 0
     page.wait_for_timeout(500)  # an injected onerror would have fired by now
     assert page.watched.dialogs == []
-    assert page.evaluate("document.scripts.length") == 1, "only app.js runs"
+    assert page.evaluate("document.scripts.length") == 1, "only the page's module script runs"
     shot(page, artifacts, "12-xss-document")
 
 
