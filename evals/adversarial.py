@@ -106,7 +106,8 @@ def bench_adversaries(
     index: Path, questions: list[str], question: str, log: Path, hostile: int = 2, requests: int = 60
 ) -> dict[str, object]:
     """Normal-client p50 of /v1/search alone and with `hostile` clients sending `question` to /v1/ask."""
-    env = {"RAPPORTEUR_FORWARDED_ALLOW_IPS": "127.0.0.1"}
+    # No query cache: a hostile client varies its question, so each one must cost its full price.
+    env = {"RAPPORTEUR_FORWARDED_ALLOW_IPS": "127.0.0.1", "RAPPORTEUR_QUERY_CACHE": "0"}
     with start_service(index, log, env_overrides=env, ready_timeout=300) as server:
         _normal_client(server.port, questions, 5)  # warm-up
         question = accepted_question(server.port, question)

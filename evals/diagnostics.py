@@ -60,8 +60,8 @@ def diagnose(engine: SearchEngine, questions: list[Question]) -> list[Diagnosis]
             continue
         gold = gold_chunks(engine, q)
         plan = engine.query_analyzer.plan(q.question)
-        signals = engine.signals(plan, "hybrid")
-        ranks: dict[str, int | None] = {name: _first_rank(getattr(signals, name), gold) for name in SIGNALS}
+        scores = engine.retriever_scores(plan)
+        ranks: dict[str, int | None] = {name: _first_rank(scores[name], gold) for name in SIGNALS}
         found = [r for r in ranks.values() if r is not None]
         ranks["oracle"] = min(found) if found else None
         wanted = set(gold.tolist())

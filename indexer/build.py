@@ -9,6 +9,7 @@ import hashlib
 import importlib.util
 import json
 import logging
+import multiprocessing
 import os
 import secrets
 import time
@@ -20,23 +21,18 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.acronyms import extract_acronyms
-from indexer.chunking import chunk_text, section_starts
-from indexer.corpus import discover, infer_meta
-from indexer.derived import is_glossary, places_named
-from indexer.embedding_cache import EmbeddingCache, text_key
-from indexer.loaders import load_file
-from indexer.periods import years_reported
-from indexer.sentences import sentence_spans
-from indexer.suggestions import suggestion_candidates
+from indexer.acronyms import most_frequent_expansions
+from indexer.corpus import CorpusEntry, discover
+from indexer.documents import CutDocument, Skipped, cut_document
+from indexer.embedding_cache import EmbeddingCache, raw_keys, text_key
+from indexer.suggestions import SuggestionCollector
 from rapporteur import __version__
-from rapporteur.bundle.dense import DenseIndex
-from rapporteur.bundle.lexical import LexicalIndex
-from rapporteur.bundle.model import Chunk, DocumentRecord, page_at, passage_header
-from rapporteur.bundle.store import FORMAT_VERSION, BundleContents, current_manifest, save_bundle
+from rapporteur.bundle.dense import ANN, DenseIndex
+from rapporteur.bundle.store import FORMAT_VERSION, current_manifest
+from rapporteur.bundle.writer import BundleWriter, DerivedData
 from rapporteur.embedders import Embedder, EmbeddingKind
-from rapporteur.errors import BuildLockedError, BuildWriteError, LoaderError, NothingToIndexError
-from rapporteur.parameters import CHUNKING, LEXICAL, ChunkingParams
+from rapporteur.errors import BuildLockedError, BuildWriteError, NothingToIndexError
+from rapporteur.parameters import CHUNKING, DENSE, LEXICAL, SUGGESTIONS, ChunkingParams
 from rapporteur.text import analyzer
 from rapporteur.text.places import default_gazetteer
 
@@ -74,6 +70,7 @@ class BuildReport:
 # Modules whose code shapes a bundle: a change to any of them makes the next build a real one.
 _PIPELINE_MODULES = (
     "indexer.build",
+    "indexer.documents",
     "indexer.cleaning",
     "indexer.loaders",
     "indexer.sections",
@@ -85,6 +82,8 @@ _PIPELINE_MODULES = (
     "rapporteur.bundle.lexical",
     "rapporteur.bundle.model",
     "rapporteur.bundle.store",
+    "rapporteur.bundle.writer",
+    "rapporteur.bundle.dense",
     "indexer.derived",
     "indexer.suggestions",
     "rapporteur.text.places",
@@ -104,7 +103,18 @@ def pipeline_hash() -> str:
     return digest.hexdigest()
 
 
-def _fingerprint(records: list[DocumentRecord], embedder_name: str, params: ChunkingParams) -> str:
+def _fingerprint(entries: list[CorpusEntry], embedder_name: str, params: ChunkingParams) -> tuple[str, int]:
+    """Hash of everything a bundle depends on: the code, the parameters, each file's bytes and
+    metadata; and the corpus size in bytes. Reads the files, but loads none."""
+    files = []
+    size = 0
+    for entry in entries:
+        digest = hashlib.sha256()
+        with entry.path.open("rb") as fh:
+            for block in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                digest.update(block)
+                size += len(block)
+        files.append([entry.doc_id, entry.meta.to_dict() if entry.meta else None, digest.hexdigest()])
     payload = {
         "format": FORMAT_VERSION,
         "version": __version__,
@@ -112,27 +122,9 @@ def _fingerprint(records: list[DocumentRecord], embedder_name: str, params: Chun
         "embedder": embedder_name,
         "chunking": params.to_dict(),
         "analyzer": analyzer.ANALYZER_VERSION,
-        "documents": [[r.meta.to_dict(), r.content_hash] for r in records],
+        "files": files,
     }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-
-
-def load_corpus(corpus_dir: Path) -> tuple[list[DocumentRecord], list[tuple[str, str]]]:
-    """Load every usable file; unusable ones are skipped with a warning naming them."""
-    records: list[DocumentRecord] = []
-    skipped: list[tuple[str, str]] = []
-    for entry in discover(corpus_dir):
-        try:
-            loaded = load_file(entry.path)
-        except LoaderError as exc:
-            log.warning("skipping %s", exc)
-            skipped.append((str(entry.path), str(exc)))
-            continue
-        meta = entry.meta or infer_meta(entry.doc_id, loaded.text, loaded.title_hint)
-        content_hash = hashlib.sha256(loaded.text.encode()).hexdigest()
-        sections = tuple(section_starts(loaded.text))
-        records.append(DocumentRecord(meta, loaded.text, content_hash, loaded.page_starts, sections))
-    return records, skipped
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest(), size
 
 
 def embed_with_cache(
@@ -142,12 +134,13 @@ def embed_with_cache(
     kind: EmbeddingKind,
     batch_size: int = 32,
     progress: Progress | None = None,
+    keys: Sequence[str] | None = None,
 ) -> tuple[np.ndarray, int]:
     """Vectors for `texts`, embedding only those missing from the cache; returns (vectors, embedded).
 
     New vectors go to the cache as they are made (flushed to disk every few hundred), so a build
     killed midway keeps them."""
-    keys = [text_key(kind, t) for t in texts]
+    keys = keys if keys is not None else [text_key(kind, t) for t in texts]
     out = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
     found, vectors = cache.lookup(keys)
     out[found] = vectors
@@ -164,14 +157,6 @@ def embed_with_cache(
         if progress:
             progress.update(len(batch))
     return out, len(pending)
-
-
-def _vocabulary(records: list[DocumentRecord]) -> dict[str, int]:
-    """Folded surface words with their frequency (spelling correction and suggestions)."""
-    counts: Counter[str] = Counter()
-    for record in records:
-        counts.update(analyzer.fold(w) for w in analyzer.words(record.text))
-    return {w: n for w, n in counts.most_common() if len(w) > 1 and not w.isdigit()}
 
 
 LOCK_NAME = ".build.lock"
@@ -205,15 +190,18 @@ def build_index(
     params: ChunkingParams = CHUNKING,
     force: bool = False,
     progress: ProgressFactory | None = None,
+    workers: int = 1,
 ) -> BuildReport:
     """Build (or confirm up to date) the bundle of `corpus_dir` in `index_dir`.
 
-    One build at a time per index directory (BuildLockedError otherwise). A disk error (full,
-    read-only) raises BuildWriteError, and leaves no partial file: the bundle in service stays.
+    Documents stream through: memory holds the indexes' integer tables and the corpus-wide data,
+    never the corpus. `workers` processes cut documents for a large corpus. One build at a time
+    per index directory (BuildLockedError otherwise). A disk error (full, read-only) raises
+    BuildWriteError, and leaves no partial file: the bundle in service stays.
     """
     try:
         with build_lock(index_dir):
-            return _build(corpus_dir, index_dir, embedder, params, force, progress)
+            return _build(corpus_dir, index_dir, embedder, params, force, progress, workers)
     except OSError as exc:
         where = exc.filename or index_dir
         raise BuildWriteError(f"cannot write the index: {exc.strerror or exc} ({where})") from exc
@@ -226,12 +214,13 @@ def _build(
     params: ChunkingParams,
     force: bool,
     progress: ProgressFactory | None,
+    workers: int,
 ) -> BuildReport:
     started = time.perf_counter()
-    records, skipped = load_corpus(corpus_dir)
-    if not records:
-        raise NothingToIndexError(f"nothing indexable in {corpus_dir} ({len(skipped)} file(s) skipped)")
-    fingerprint = _fingerprint(records, embedder.name, params)
+    entries = discover(corpus_dir)
+    if not entries:
+        raise NothingToIndexError(f"nothing indexable in {corpus_dir} (no supported file)")
+    fingerprint, corpus_bytes = _fingerprint(entries, embedder.name, params)
     existing = current_manifest(index_dir)
     if not force and existing and existing.get("corpus_fingerprint") == fingerprint:
         counts = existing["counts"]
@@ -245,129 +234,145 @@ def _build(
             0,
             time.perf_counter() - started,
             True,
-            skipped,
         )
-
-    cut = _cut(records, params)
-    cache = EmbeddingCache(index_dir / "cache", embedder.name, embedder.dimension)
-    embedded = _embed(cut, embedder, cache, progress)
-    contents = _contents(records, cut, embedded)
     built_at = datetime.now(UTC)
     # Unique even for two builds of one corpus in the same second.
     build_id = f"{built_at:%Y%m%dT%H%M%S}-{fingerprint[:8]}-{secrets.token_hex(3)}"
-    manifest = {
-        "build_id": build_id,
-        "built_at": built_at.isoformat(timespec="seconds"),
-        "package_version": __version__,
-        "corpus_fingerprint": fingerprint,
-        "embedder": {"name": embedder.name, "dimension": embedder.dimension},
-        "chunking": params.to_dict(),
-        "analyzer": analyzer.describe(),
-        "lexical": {"engine": "bm25s", **asdict(LEXICAL)},
-        "dense": {
-            "engine": "faiss",
-            "kind": contents.dense.kind,
-            "metric": "inner_product",
-            "size": contents.dense.size,
-        },
-        "documents": cut.per_doc,
-        "counts": {
-            "documents": len(records),
-            "chunks": len(cut.chunks),
-            "sentences": len(cut.sentence_rows),
-            "embedded": embedded.count,
-            "reused": embedded.unique - embedded.count,
-        },
-    }
-    path = save_bundle(index_dir, manifest, contents)
+    with BundleWriter(index_dir, build_id) as writer:
+        derived, skipped = _cut_all(entries, writer, params, progress, workers, corpus_bytes)
+        if not writer.document_count:
+            raise NothingToIndexError(f"nothing indexable in {corpus_dir} ({len(skipped)} file(s) skipped)")
+        cache = EmbeddingCache(index_dir / "cache", embedder.name, embedder.dimension) if embedder.cacheable else None
+        embedded = _embed_all(writer, embedder, cache, progress)
+        dense_kind = "exact"
+        if DenseIndex.needs_ann(writer.chunk_count):
+            bar = progress(writer.chunk_count, "approximate index") if progress else None
+            DenseIndex.build_ann(writer.vectors_of("passage_vectors"), writer.path / ANN, bar)
+            if bar:
+                bar.close()
+            dense_kind = DENSE.ann_factory
+        manifest = {
+            "build_id": build_id,
+            "built_at": built_at.isoformat(timespec="seconds"),
+            "package_version": __version__,
+            "corpus_fingerprint": fingerprint,
+            "embedder": {"name": embedder.name, "dimension": embedder.dimension},
+            "chunking": params.to_dict(),
+            "analyzer": analyzer.describe(),
+            "lexical": {"engine": "bm25", **asdict(LEXICAL)},
+            "dense": {"engine": "faiss", "kind": dense_kind, "metric": "inner_product", "size": writer.chunk_count},
+            "counts": {
+                "documents": writer.document_count,
+                "chunks": writer.chunk_count,
+                "sentences": writer.sentence_count,
+                "embedded": embedded,
+                "reused": writer.chunk_count + writer.sentence_count - embedded,
+            },
+        }
+        path = writer.finish(manifest, derived)
     return BuildReport(
         build_id,
         path,
-        len(records),
-        len(cut.chunks),
-        len(cut.sentence_rows),
-        embedded.count,
-        embedded.unique - embedded.count,
+        writer.document_count,
+        writer.chunk_count,
+        writer.sentence_count,
+        embedded,
+        writer.chunk_count + writer.sentence_count - embedded,
         time.perf_counter() - started,
         False,
         skipped,
     )
 
 
-@dataclass
-class _Cut:
-    """The documents cut into chunks and sentences, with the texts to embed."""
-
-    chunks: list[Chunk]
-    sentence_rows: list[tuple[int, int, int]]
-    per_doc: list[dict[str, object]]
-    passages: list[str]  # header + text of each chunk: what is embedded and indexed
-    sentence_texts: list[str]
+# Below this many documents, cutting them in worker processes costs more than it saves.
+POOL_MIN_DOCUMENTS = 64
 
 
-def _cut(records: list[DocumentRecord], params: ChunkingParams) -> _Cut:
-    chunks: list[Chunk] = []
-    sentence_rows: list[tuple[int, int, int]] = []
-    per_doc: list[dict[str, object]] = []
-    for doc_index, record in enumerate(records):
-        doc_chunks = chunk_text(record.meta.id, record.text, params, functools.partial(page_at, record.page_starts))
-        chunks.extend(doc_chunks)
-        spans = sentence_spans(record.text)
-        sentence_rows.extend((doc_index, s, e) for s, e in spans)
-        per_doc.append(
-            {
-                **record.meta.to_dict(),
-                "content_hash": record.content_hash,
-                "characters": len(record.text),
-                "chunks": len(doc_chunks),
-                "sentences": len(spans),
-                "pages": len(record.page_starts) if record.page_starts else None,
-                "years_reported": years_reported(record.text, record.meta.year),
-            }
-        )
-    org_of = {r.meta.id: r.meta.organisation for r in records}
-    passages = [f"{passage_header(org_of[c.doc_id], c.section)}\n{c.text}" for c in chunks]
-    sentence_texts = [records[d].text[s:e] for d, s, e in sentence_rows]
-    return _Cut(chunks, sentence_rows, per_doc, passages, sentence_texts)
-
-
-@dataclass
-class _Embedded:
-    chunk_vectors: np.ndarray
-    sentence_vectors: np.ndarray
-    count: int  # texts embedded by this build
-    unique: int  # distinct texts in the bundle
-
-
-def _embed(cut: _Cut, embedder: Embedder, cache: EmbeddingCache, progress: ProgressFactory | None) -> _Embedded:
-    bar = progress(len(cut.passages) + len(cut.sentence_texts), "embedding") if progress else None
-    chunk_vectors, embedded_chunks = embed_with_cache(embedder, cache, cut.passages, "passage", progress=bar)
+def _cut_all(
+    entries: list[CorpusEntry],
+    writer: BundleWriter,
+    params: ChunkingParams,
+    progress: ProgressFactory | None,
+    workers: int,
+    corpus_bytes: int,
+) -> tuple[DerivedData, list[tuple[str, str]]]:
+    """Cut every document (in `workers` processes for a large corpus) and hand it to the writer as
+    it comes, in corpus order; gather the corpus-wide data on the way."""
+    default_gazetteer()  # loaded once, before any worker starts
+    acronyms: Counter[tuple[str, str]] = Counter()
+    vocabulary: Counter[str] = Counter()
+    places: dict[tuple, dict[str, object]] = {}
+    suggestions = SuggestionCollector(SuggestionCollector.rate_for(corpus_bytes))
+    skipped: list[tuple[str, str]] = []
+    bar = progress(len(entries), "reading and cutting documents") if progress else None
+    cut = functools.partial(cut_document, params=params)
+    with contextlib.ExitStack() as stack:
+        if workers > 1 and len(entries) >= POOL_MIN_DOCUMENTS:
+            pool = stack.enter_context(multiprocessing.get_context("forkserver").Pool(workers, _warm_worker))
+            results: Iterator[CutDocument | Skipped] = pool.imap(cut, entries, chunksize=4)
+        else:
+            results = map(cut, entries)
+        for result in results:
+            if bar:
+                bar.update(1)
+            if isinstance(result, Skipped):
+                log.warning("skipping %s", result.reason)
+                skipped.append((result.path, result.reason))
+                continue
+            writer.add(result.parts)
+            record = result.parts.record
+            acronyms.update(result.acronyms)
+            vocabulary.update(result.vocabulary)
+            for place in result.places:
+                places.setdefault((place["name"], place["kind"], tuple(place["departements"]), place["commune"]), place)  # type: ignore[arg-type]
+            suggestions.add(record.meta.title, record.content_hash, record.text, result.headings)
     if bar:
-        bar.update(len(cut.passages) - embedded_chunks)
-    sentence_vectors, embedded_sentences = embed_with_cache(
-        embedder, cache, cut.sentence_texts, "passage", progress=bar
-    )
-    if bar:
-        bar.update(len(cut.sentence_texts) - embedded_sentences)
         bar.close()
-    cache.flush()
-    cache.compact(keep={text_key("passage", t) for t in cut.passages + cut.sentence_texts})
-    unique = len(set(cut.passages)) + len(set(cut.sentence_texts))
-    return _Embedded(chunk_vectors, sentence_vectors, embedded_chunks + embedded_sentences, unique)
-
-
-def _contents(records: list[DocumentRecord], cut: _Cut, embedded: _Embedded) -> BundleContents:
-    """The indexes and the derived data of the bundle."""
-    return BundleContents(
-        documents=records,
-        chunks=cut.chunks,
-        sentences=np.asarray(cut.sentence_rows, dtype=np.int64).reshape(-1, 3),
-        dense=DenseIndex.build(embedded.chunk_vectors),
-        lexical=LexicalIndex.build([analyzer.analyze(p) for p in cut.passages]),
-        sentence_vectors=embedded.sentence_vectors,
-        acronyms=extract_acronyms([r.text for r in records]),
-        vocabulary=_vocabulary(records),
-        glossary=np.array([is_glossary(c.text) for c in cut.chunks], dtype=bool),
-        places=places_named((r.text for r in records), default_gazetteer()),
-        suggestions=suggestion_candidates(records, cut.chunks),
+    derived = DerivedData(
+        acronyms=most_frequent_expansions(acronyms.items()),
+        vocabulary=dict(vocabulary.most_common(SUGGESTIONS.max_vocabulary)),
+        places=sorted(places.values(), key=lambda p: (str(p["name"]), str(p["commune"] or ""))),
+        suggestions=suggestions.candidates(),
     )
+    return derived, skipped
+
+
+def _warm_worker() -> None:
+    default_gazetteer()
+
+
+EMBED_BATCH = 1024  # texts read back and looked up in the cache at a time
+
+
+def _embed_all(
+    writer: BundleWriter, embedder: Embedder, cache: EmbeddingCache | None, progress: ProgressFactory | None
+) -> int:
+    """Embed every passage (header and text) and every sentence into the bundle's vector files;
+    returns how many texts were embedded (the others came from the cache)."""
+    bar = progress(writer.chunk_count + writer.sentence_count, "embedding") if progress else None
+    embedded = 0
+    keep: list[np.ndarray] = []
+    for name, count, texts in (
+        ("passage_vectors", writer.chunk_count, writer.passage_texts(EMBED_BATCH)),
+        ("sentence_vectors", writer.sentence_count, writer.sentence_texts(EMBED_BATCH)),
+    ):
+        out = writer.vectors(name, count, embedder.dimension)
+        for start, batch in texts:
+            if cache is None:
+                vectors, done = embedder.embed(batch, "passage"), len(batch)
+            else:
+                keys = [text_key("passage", t) for t in batch]
+                keep.append(raw_keys(keys))
+                vectors, done = embed_with_cache(embedder, cache, batch, "passage", keys=keys)
+            out[start : start + len(batch)] = vectors
+            embedded += done
+            if bar:
+                bar.update(len(batch))
+        out.flush()
+        del out
+    if bar:
+        bar.close()
+    if cache is not None:
+        cache.flush()
+        cache.compact(keep=np.concatenate(keep) if keep else raw_keys([]))
+    return embedded

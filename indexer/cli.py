@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -25,7 +26,7 @@ class _TqdmProgress(Progress):
         self._bar = tqdm(
             total=total,
             desc=label,
-            unit="text",
+            unit="",
             file=sys.stderr,
             leave=False,
             disable=not sys.stderr.isatty(),
@@ -56,6 +57,12 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--chunk-size", type=int, default=ChunkingParams.chunk_size)
     build.add_argument("--chunk-overlap", type=int, default=ChunkingParams.chunk_overlap)
     build.add_argument("--force", action="store_true", help="rebuild even when the corpus is unchanged")
+    build.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="processes cutting documents for a large corpus (default: one per core)",
+    )
     build.add_argument("-q", "--quiet", action="store_true")
     return parser
 
@@ -96,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
             ChunkingParams(chunk_size=args.chunk_size, chunk_overlap=args.chunk_overlap),
             force=args.force,
             progress=None if args.quiet else _TqdmProgress,
+            workers=max(1, args.workers),
         )
     except BuildLockedError as exc:
         print(f"error: {exc}; try again when it has finished", file=sys.stderr)

@@ -35,6 +35,11 @@ def text_key(kind: str, text: str) -> str:
     return hashlib.sha256(f"{kind}\0{text}".encode()).hexdigest()[:32]
 
 
+def raw_keys(keys: Sequence[str]) -> np.ndarray:
+    """Keys as 16-byte values (what the cache stores and `compact` takes)."""
+    return _raw(keys)
+
+
 def _raw(keys: Sequence[str]) -> np.ndarray:
     return (
         np.frombuffer(b"".join(bytes.fromhex(k) for k in keys), dtype=_KEY_DTYPE) if keys else np.zeros(0, _KEY_DTYPE)
@@ -183,14 +188,17 @@ class EmbeddingCache:
             tmp_keys.unlink(missing_ok=True)
         return name
 
-    def compact(self, keep: set[str], min_unused: float = 0.5) -> bool:
-        """Rewrite the cache as one shard of the `keep` keys when the others are over `min_unused`
-        of it (or it has more than 64 shards); returns whether it rewrote."""
+    def compact(self, keep: set[str] | np.ndarray, min_unused: float = 0.5) -> bool:
+        """Rewrite the cache as one shard of the `keep` keys (hex strings, or `raw_keys`) when the
+        others are over `min_unused` of it (or it has more than 64 shards); returns whether it rewrote."""
         self.flush()
         total = len(self._keys)
         if not total:
             return False
-        wanted = _raw(sorted(keep)) if keep else np.zeros(0, _KEY_DTYPE)
+        if isinstance(keep, np.ndarray):
+            wanted = np.unique(keep)
+        else:
+            wanted = _raw(sorted(keep)) if keep else np.zeros(0, _KEY_DTYPE)
         kept = np.isin(self._keys, wanted)
         if (1 - kept.mean()) <= min_unused and len(self._shards) <= 64:
             return False

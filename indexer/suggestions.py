@@ -8,7 +8,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
-from rapporteur.bundle.model import SECTION_SEPARATOR, Chunk, DocumentRecord
+from rapporteur.bundle.model import SECTION_SEPARATOR
 from rapporteur.parameters import SUGGESTIONS
 from rapporteur.text.analyzer import STOP_WORDS, fold
 
@@ -103,19 +103,41 @@ def frequent_phrases(texts: list[str], min_count: int = 3, limit: int = 5000) ->
     return [(surfaces[k].most_common(1)[0][0], c) for k, c in frequent[:limit]]
 
 
-def suggestion_candidates(documents: Sequence[DocumentRecord], chunks: Sequence[Chunk]) -> list[tuple[str, str, float]]:
-    """(text, kind, weight) of every completion worth offering: titles, headings, frequent phrases."""
-    texts = [d.text for d in documents]
-    casing = _casing_map(texts)
-    candidates: list[tuple[str, str, float]] = [(d.meta.title, "title", SUGGESTIONS.title_weight) for d in documents]
-    headings: Counter[str] = Counter()
-    paths = [path for doc in documents for _, path in doc.sections] + [chunk.section for chunk in chunks]
-    for path in paths:
-        for part in path.split(SECTION_SEPARATOR):
+class SuggestionCollector:
+    """Collects completions while the build streams documents: every title and heading, and the
+    frequent phrases and casing of a sample of the texts (phrase counting keeps every n-gram of
+    what it reads: a sample of at most SUGGESTIONS.sample_characters keeps it bounded).
+
+    A document is in the sample when its content hash falls under `rate`, so that the sample is
+    spread over the corpus and the same from one build to the next."""
+
+    def __init__(self, rate: float = 1.0) -> None:
+        self.rate = rate
+        self._titles: list[str] = []
+        self._headings: Counter[str] = Counter()
+        self._sample: list[str] = []
+
+    @staticmethod
+    def rate_for(total_characters: int) -> float:
+        return min(1.0, SUGGESTIONS.sample_characters / max(1, total_characters))
+
+    def add(self, title: str, content_hash: str, text: str, section_paths: Sequence[str]) -> None:
+        self._titles.append(title)
+        for path in section_paths:
+            self._headings.update(path.split(SECTION_SEPARATOR))
+        if self.rate >= 1.0 or int(content_hash[:8], 16) < self.rate * 0x100000000:
+            self._sample.append(text)
+
+    def candidates(self) -> list[tuple[str, str, float]]:
+        """(text, kind, weight) of every completion worth offering: titles, headings, frequent phrases."""
+        casing = _casing_map(self._sample)
+        candidates: list[tuple[str, str, float]] = [(t, "title", SUGGESTIONS.title_weight) for t in self._titles]
+        headings: Counter[str] = Counter()
+        for part, n in self._headings.items():
             heading = clean_heading(part, casing)
             if heading:
-                headings[heading] += 1
-    candidates += [(h, "section", SUGGESTIONS.section_weight + math.log1p(n)) for h, n in headings.items()]
-    phrases = frequent_phrases(texts, SUGGESTIONS.min_phrase_count, SUGGESTIONS.max_phrases)
-    candidates += [(p, "phrase", SUGGESTIONS.phrase_weight + math.log1p(n)) for p, n in phrases]
-    return candidates
+                headings[heading] += n
+        candidates += [(h, "section", SUGGESTIONS.section_weight + math.log1p(n)) for h, n in headings.items()]
+        phrases = frequent_phrases(self._sample, SUGGESTIONS.min_phrase_count, SUGGESTIONS.max_phrases)
+        candidates += [(p, "phrase", SUGGESTIONS.phrase_weight + math.log1p(n)) for p, n in phrases]
+        return candidates

@@ -63,11 +63,13 @@ class SuggestionParams:
     max_phrases: int = 5000
     max_results: int = 8
     scan_cap: int = 4000
+    sample_characters: int = 20_000_000  # text read for frequent phrases and casing (all of a smaller corpus)
+    max_vocabulary: int = 500_000  # most frequent words kept for spelling correction and completions
 
 
 @dataclass(frozen=True)
 class LexicalParams:
-    """BM25 (bm25s, Lucene's variant)."""
+    """BM25 (Lucene's variant, the scores bm25s computes)."""
 
     k1: float = 1.2
     b: float = 0.75
@@ -76,10 +78,18 @@ class LexicalParams:
 
 @dataclass(frozen=True)
 class DenseParams:
-    """FAISS: exact inner product up to `exact_max_vectors` passages, HNSW above."""
+    """Passage and sentence vectors, and the approximate index above `exact_max_vectors` passages
+    (chosen by measurement: recall@10 against exact search, memory and build time, see
+    docs/benchmarks.md)."""
 
+    stored_dtype: str = (
+        "float32"  # vectors on disk (float16 moved the top 10 of 18 questions in 298: e5 scores are close)
+    )
     exact_max_vectors: int = 50_000
-    hnsw_m: int = 32
+    ann_factory: str = "HNSW32,Flat"  # FAISS index factory string; {lists} is replaced by ivf_lists()
+    ivf_lists_per_sqrt: float = 4.0
+    ivf_probes: int = 32
+    train_sample: int = 100_000  # vectors an IVF index is trained on
     hnsw_ef_construction: int = 200
     hnsw_ef_search: int = 128
 
@@ -99,7 +109,10 @@ class RankingParams:
     place_boost: float = 0.3  # passages of the authority of a place the caller names: × 1.3
     glossary_penalty: float = 0.5  # glossaries: × 0.5
     rrf_k: float = 10.0
-    candidates: int = 200  # passages taken from an approximate (HNSW) dense index
+    # Fusion, sentence scores and boosts are computed over the union of the lexical and dense top
+    # candidates only, so that a query's cost does not grow with the corpus.
+    lexical_candidates: int = 200
+    dense_candidates: int = 200
     # A question asked in English: French BM25 matches little but names, the multilingual model
     # carries it (dev english MRR@10 0.76 -> 0.93, no French question detected as English).
     english_weights: tuple[float, float, float] = (0.5, 1.0, 1.0)  # lexical, dense, sentence

@@ -71,7 +71,14 @@ class Settings(BaseSettings):
         description="OpenMP threads per search (query embedding, FAISS), set by `python -m service`; 1 keeps "
         "concurrent searches from oversubscribing the cores; None leaves OMP_NUM_THREADS alone",
     )
-    verify_bundle: bool = Field(True, description="check bundle checksums when loading")
+    verify_bundle: Literal["full", "sampled", "sizes"] = Field(
+        "sampled",
+        description="what loading a bundle checks besides file sizes: every checksum (full), those of the "
+        "files up to 64 MiB and 16 blocks of each larger one (sampled), or nothing more (sizes)",
+    )
+    query_cache: int = Field(
+        4096, ge=0, le=1_000_000, description="most recent query embeddings kept (1.5 KB each); 0 = off"
+    )
     warmup_query: str = Field("aide à domicile pour les personnes âgées", min_length=1)
     load_in_background: bool = Field(
         True, description="serve /healthz while the first load runs; False: start serving once loaded"

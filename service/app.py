@@ -32,7 +32,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """The service over the index directory of `settings` (read from the environment when omitted)."""
     settings = settings or Settings()
     metrics = Metrics()
-    slot = BundleSlot(settings.index_dir, settings.verify_bundle, settings.warmup_query, on_swap=metrics.observe_index)
+    slot = BundleSlot(
+        settings.index_dir,
+        settings.verify_bundle,
+        settings.warmup_query,
+        on_swap=metrics.observe_index,
+        query_cache=settings.query_cache,
+    )
     app = FastAPI(
         title="Rapporteur",
         version=__version__,

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from rapporteur.bundle.store import Bundle, load_bundle, resolve_bundle
+from rapporteur.bundle.store import Bundle, Verification, load_bundle, resolve_bundle
 from rapporteur.embedders import Embedder, create_embedder
 from rapporteur.errors import RapporteurError
 from rapporteur.text.places import default_gazetteer
@@ -75,11 +75,13 @@ class BundleSlot:
     def __init__(
         self,
         index_dir: Path,
-        verify: bool = True,
+        verify: Verification = "sampled",
         warmup_query: str = "aide à domicile",
         on_swap: Callable[[LoadedBundle], None] | None = None,
+        query_cache: int = 0,
     ) -> None:
         self.index_dir = index_dir
+        self.query_cache = query_cache
         self.verify = verify
         self.warmup_query = warmup_query
         self._on_swap = on_swap
@@ -116,7 +118,9 @@ class BundleSlot:
         started = time.perf_counter()
         limit_threads(1)
         bundle = load_bundle(self.index_dir, verify=self.verify)
-        engine = SearchEngine(bundle, self._embedder_for(bundle), None, default_gazetteer())
+        engine = SearchEngine(
+            bundle, self._embedder_for(bundle), None, default_gazetteer(), query_cache=self.query_cache
+        )
         suggester = Suggester.from_bundle(bundle)
         warm_up(engine, self.warmup_query)
         return LoadedBundle(

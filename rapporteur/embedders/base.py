@@ -22,6 +22,7 @@ class Embedder(ABC):
 
     name: str
     dimension: int
+    cacheable: bool = True  # whether the build keeps its vectors in the embedding cache
 
     @abstractmethod
     def embed(self, texts: Sequence[str], kind: EmbeddingKind) -> np.ndarray:

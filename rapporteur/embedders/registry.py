@@ -1,4 +1,4 @@
-"""Create embedders by name: `e5-small-q4`, `sentence-transformers:<model>`, `hashing`."""
+"""Create embedders by name: `e5-small-q4`, `sentence-transformers:<model>`, `hashing`, `random`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ _ST_PREFIX = "sentence-transformers:"
 
 def available_embedders() -> list[str]:
     """Names (or name patterns) that `create_embedder` accepts."""
-    return [DEFAULT_EMBEDDER, f"{_ST_PREFIX}<model name or path>", "hashing"]
+    return [DEFAULT_EMBEDDER, f"{_ST_PREFIX}<model name or path>", "hashing", "random"]
 
 
 def create_embedder(name: str, allow_download: bool = False) -> Embedder:
@@ -28,4 +28,8 @@ def create_embedder(name: str, allow_download: bool = False) -> Embedder:
         from rapporteur.embedders.hashing import HashingEmbedder
 
         return HashingEmbedder()
+    if name == "random":  # benchmarks only: no semantics
+        from rapporteur.embedders.random_words import RandomWordsEmbedder
+
+        return RandomWordsEmbedder()
     raise EmbedderError(f"unknown embedder {name!r}; choose one of: {', '.join(available_embedders())}")

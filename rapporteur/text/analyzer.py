@@ -280,29 +280,52 @@ def stem(folded_word: str) -> str:
     return _stemmer().stemWord(folded_word)
 
 
+@lru_cache(maxsize=1 << 18)
+def _analysed(word: str) -> tuple[str, str | None]:
+    """A word folded, and its term (None for a stop word). Cached: running text repeats its words."""
+    folded = fold(word)
+    if folded in STOP_WORDS or folded in ENGLISH_STOP_WORDS:
+        return folded, None
+    return folded, stem(folded)
+
+
 def tokens(text: str, keep_stop_words: bool = False) -> list[Token]:
     """Analyse `text` into terms with the character spans of their source words."""
     out: list[Token] = []
     for match in WORD.finditer(text):
-        word = match.group()
         end = match.end()
-        folded = fold(word)
+        folded, term = _analysed(match.group())
         if end < len(text) and text[end] in "'’" and folded in _ELISIONS:
             continue
-        if not keep_stop_words and (folded in STOP_WORDS or folded in ENGLISH_STOP_WORDS):
-            continue
-        out.append(Token(stem(folded), match.start(), end))
+        if term is None:
+            if not keep_stop_words:
+                continue
+            term = stem(folded)
+        out.append(Token(term, match.start(), end))
     return out
+
+
+def analyze(text: str) -> list[str]:
+    """Terms of `text`, in order, as indexed and queried."""
+    out: list[str] = []
+    size = len(text)
+    for match in WORD.finditer(text):
+        end = match.end()
+        folded, term = _analysed(match.group())
+        if term is None or (end < size and text[end] in "'’" and folded in _ELISIONS):
+            continue
+        out.append(term)
+    return out
+
+
+def folded_words(text: str) -> list[str]:
+    """The words of `text`, folded (lower case, no accents)."""
+    return [_analysed(word)[0] for word in WORD.findall(text)]
 
 
 def words(text: str) -> list[str]:
     """The words of `text` as written (no analysis)."""
     return WORD.findall(text)
-
-
-def analyze(text: str) -> list[str]:
-    """Terms of `text`, in order, as indexed and queried."""
-    return [t.term for t in tokens(text)]
 
 
 def describe() -> dict[str, object]:

@@ -26,6 +26,7 @@ from service.search.answer_kinds import AnswerKind, expected_kind, gives
 from service.search.display import display_text
 from service.search.query import QueryPlan
 from service.search.results import Answer, Hit
+from service.search.retrievers import SentenceScores
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ class _Scored:
 
 
 def _score_sentences(
-    context: AnswerContext, plan: QueryPlan, hits: list[Hit], sentence_sims: np.ndarray, kind: AnswerKind | None
+    context: AnswerContext, plan: QueryPlan, hits: list[Hit], sentence_sims: dict[int, float], kind: AnswerKind | None
 ) -> list[_Scored]:
     """Every sentence of `hits` with its selection score."""
     bundle, p = context.bundle, context.params
@@ -135,14 +136,14 @@ def _score_sentences(
 
 
 def best_sentences(
-    context: AnswerContext, plan: QueryPlan, hits: list[Hit], sentence_sims: np.ndarray | None
+    context: AnswerContext, plan: QueryPlan, hits: list[Hit], sentences: SentenceScores | None
 ) -> dict[int, tuple[int, int]]:
     """For each hit (by chunk index), the document span of its best sentence."""
-    if sentence_sims is None:
+    if sentences is None:
         return {}
     kind = expected_kind(plan.text)
     best: dict[int, _Scored] = {}
-    for item in _score_sentences(context, plan, hits, sentence_sims, kind):
+    for item in _score_sentences(context, plan, hits, sentences.lookup(), kind):
         if item.chunk_index not in best or item.score > best[item.chunk_index].score:
             best[item.chunk_index] = item
     return {
@@ -152,13 +153,16 @@ def best_sentences(
 
 
 def extract(
-    context: AnswerContext, plan: QueryPlan, hits: list[Hit], sentence_sims: np.ndarray | None
+    context: AnswerContext, plan: QueryPlan, hits: list[Hit], sentences: SentenceScores | None
 ) -> Candidate | None:
-    """The best answering sentence of the top passages, verified, with its confidence features."""
-    if not hits or sentence_sims is None:
+    """The best answering sentence of the top passages, verified, with its confidence features.
+
+    The similarity margin is taken against the best sentences of all the candidates scored."""
+    if not hits or sentences is None:
         return None
     bundle, p = context.bundle, context.params
     kind = expected_kind(plan.text)
+    sentence_sims = sentences.lookup()
     scored = _score_sentences(context, plan, hits[: p.passages], sentence_sims, kind)
     if not scored:
         return None
@@ -180,7 +184,8 @@ def extract(
     key_coverage = keys.coverage(passage_terms)
     gives_kind = kind is None or gives(kind, answer_text)
     top_n = p.top_sentences
-    top = np.partition(sentence_sims, -top_n)[-top_n:] if len(sentence_sims) > top_n else sentence_sims
+    every = sentences.sims
+    top = np.partition(every, -top_n)[-top_n:] if len(every) > top_n else every
     features = np.array(
         [
             sentence_sims[best.sentence],

@@ -14,12 +14,13 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from rapporteur.bundle.model import Citation
-from rapporteur.bundle.store import Bundle, load_bundle
+from rapporteur.bundle.store import Bundle, Verification, load_bundle
 from rapporteur.embedders import Embedder, create_embedder
 from rapporteur.errors import EmbedderError, QueryTooLongError
 from rapporteur.parameters import QUERY, RANKING, RankingParams
@@ -31,7 +32,7 @@ from service.search.fusion import fusion_named
 from service.search.highlights import highlight_spans
 from service.search.query import QueryAnalyzer, QueryPlan
 from service.search.results import MODES, Filters, Hit, Mode, NoAnswer, SearchResult
-from service.search.retrievers import Signals, dense_scores, lexical_scores, sentence_scores
+from service.search.retrievers import Signals, full_scores, lexical_scores, lexical_top, sentence_scores
 from service.search.scope import NO_CLEAR_ANSWER, NO_CLEAR_ANSWER_MESSAGE, NO_QUESTION, Scope
 from service.search.spelling import SpellingCorrector
 from service.search.synonyms import SynonymLexicon
@@ -50,6 +51,7 @@ class SearchEngine:
         gazetteer: Gazetteer | None = None,
         today: Callable[[], date] = date.today,
         calibration: Calibration | None = None,
+        query_cache: int = 0,
     ) -> None:
         expected = bundle.manifest["embedder"]
         if embedder.name != expected["name"] or embedder.dimension != expected["dimension"]:
@@ -66,13 +68,11 @@ class SearchEngine:
         self.query_analyzer = QueryAnalyzer(
             SpellingCorrector(bundle.vocabulary), lexicon, gazetteer, bundle.lexical.vocabulary
         )
-        self._chunk_vectors = (
-            bundle.dense.index.reconstruct_n(0, bundle.dense.size) if bundle.dense.kind == "flat" else None
-        )
         self._territory = np.array([d.meta.territory or "" for d in bundle.documents], dtype=object)
         self.answers = answering.AnswerContext(bundle, bundle.lexical.idf())
         self.calibration = calibration or Calibration.for_embedder(embedder.name, index_dir_of(bundle.path))
         self.scope = Scope.from_bundle(bundle, today)
+        self._query_vectors = lru_cache(maxsize=query_cache)(self._embed_query)
 
     @classmethod
     def from_path(
@@ -80,7 +80,7 @@ class SearchEngine:
         path: Path,
         embedder: Embedder | None = None,
         params: RankingParams | None = None,
-        verify: bool = True,
+        verify: Verification = "sampled",
     ) -> SearchEngine:
         bundle = load_bundle(path, verify=verify)
         embedder = embedder or create_embedder(bundle.manifest["embedder"]["name"])
@@ -93,22 +93,33 @@ class SearchEngine:
         return self.query_analyzer.plan(text)
 
     def allowed_chunks(self, filters: Filters | None) -> np.ndarray | None:
-        """Chunk ids that pass `filters`, or None when nothing is filtered (codes written at build time)."""
+        """Mask of the chunks that pass `filters`, or None when nothing is filtered (from the
+        per-chunk codes written at build time: one comparison per chunk and filter)."""
         if filters is None or filters.is_empty():
             return None
-        codes = self.bundle.document_codes
+        codes = self.bundle.chunk_codes
         names = self.bundle.manifest.get("filters", {})
-        docs = np.ones(len(codes), dtype=bool)
-        for column, value, known in (
+        allowed = np.ones(codes.shape[1], dtype=bool)
+        for row, value, known in (
             (0, filters.organisation, names.get("organisations", [])),
             (2, filters.kind, names.get("kinds", [])),
         ):
             if value is not None:
                 wanted = [i for i, name in enumerate(known) if name.casefold() == value.casefold()]
-                docs &= np.isin(codes[:, column], wanted)
+                allowed &= np.isin(codes[row], wanted)
         if filters.year is not None:
-            docs &= codes[:, 1] == filters.year
-        return np.flatnonzero(docs[self.bundle.chunk_doc])
+            allowed &= codes[1] == filters.year
+        return allowed
+
+    def _embed_query(self, text: str) -> np.ndarray:
+        vector = self.embedder.embed_query(text)
+        vector.flags.writeable = False  # shared by every later query with the same text
+        return vector
+
+    def query_vector(self, plan: QueryPlan) -> np.ndarray:
+        """The query's embedding; the most recent ones are kept, since a page asks for the same text
+        more than once (search, then ask, then a filter) and popular queries come back often."""
+        return self._query_vectors(plan.dense_text)
 
     def _check_tokens(self, plan: QueryPlan) -> None:
         """Refuse a query that would cost more than a few normal ones to embed."""
@@ -117,66 +128,70 @@ class SearchEngine:
             raise QueryTooLongError(count, QUERY.max_tokens)
 
     def signals(self, plan: QueryPlan, mode: Mode = "hybrid", allowed: np.ndarray | None = None) -> Signals:
-        """The retrievers: score of every chunk under each retriever that `mode` uses, before fusion.
-
-        Public so that evaluations can tell a retriever's miss from a fusion's miss.
-        """
+        """The retrievers: the candidates (the union of each retriever's top) and the score of every
+        candidate under each retriever that `mode` uses, before fusion."""
+        p = self.params
+        lexical = lexical_scores(self.bundle, plan, p) if mode in ("lexical", "hybrid") else None
         if mode == "lexical":
-            return Signals(lexical=lexical_scores(self.bundle, plan, self.params))
-        query_vector = self.embedder.embed_query(plan.dense_text)
-        sentence_sims, per_chunk = sentence_scores(self.bundle, query_vector)
+            candidates = lexical_top(lexical, p.lexical_candidates, allowed)  # type: ignore[arg-type]
+            return Signals(candidates, lexical=lexical[candidates])  # type: ignore[index]
+        query_vector = self.query_vector(plan)
+        dense_ids, _ = self.bundle.dense.search(
+            query_vector, p.dense_candidates, None if allowed is None else np.flatnonzero(allowed)
+        )
+        candidates = np.sort(dense_ids)
+        if lexical is not None:
+            candidates = np.union1d(candidates, lexical_top(lexical, p.lexical_candidates, allowed))
+        sentence, sentences = sentence_scores(self.bundle, candidates, query_vector)
         return Signals(
-            lexical=lexical_scores(self.bundle, plan, self.params) if mode == "hybrid" else None,
-            dense=dense_scores(self.bundle, self._chunk_vectors, query_vector, allowed, self.params),
-            sentence=per_chunk,
-            sentence_sims=sentence_sims,
+            candidates,
+            lexical=None if lexical is None else lexical[candidates],
+            dense=self.bundle.dense.scores_of(candidates, query_vector).astype(np.float64),
+            sentence=sentence,
+            sentences=sentences,
         )
 
-    def fuse(self, plan: QueryPlan, signals: Signals, allowed: np.ndarray | None) -> np.ndarray:
-        """One score per chunk: the fusion of the retrievers, then the boosts; -inf outside `allowed`."""
-        n = len(self.bundle.chunks)
-        candidates = np.arange(n) if allowed is None else allowed
-        if signals.dense is None:
-            fused = signals.lexical.copy()  # type: ignore[union-attr]
-        elif signals.lexical is None:
-            fused = signals.dense
-        else:
-            p = self.params
-            weights = (
-                list(p.english_weights)
-                if plan.language == "en"
-                else [p.lexical_weight, p.dense_weight, p.sentence_weight]
-            )
-            scores = [signals.lexical, signals.dense, signals.sentence]
-            fused = self._fuse(scores, candidates, weights, p.rrf_k)  # type: ignore[arg-type]
-            fused = self._boost(plan, fused)
-        mask = np.zeros(n, dtype=bool)
-        mask[candidates] = True
-        return np.where(mask, fused, -np.inf)
+    def retriever_scores(self, plan: QueryPlan) -> dict[str, np.ndarray]:
+        """Every chunk's score under each retriever, exhaustively: for evaluations only (its cost
+        grows with the corpus), to tell a retriever's miss from a fusion's."""
+        return full_scores(self.bundle, plan, self.query_vector(plan), self.params)
 
-    def _boost(self, plan: QueryPlan, fused: np.ndarray) -> np.ndarray:
+    def fuse(self, plan: QueryPlan, signals: Signals) -> np.ndarray:
+        """One score per candidate: the fusion of the retrievers, then the boosts."""
+        if signals.dense is None:
+            return signals.lexical.copy()  # type: ignore[union-attr]
+        if signals.lexical is None:
+            return signals.dense
+        p = self.params
+        weights = (
+            list(p.english_weights) if plan.language == "en" else [p.lexical_weight, p.dense_weight, p.sentence_weight]
+        )
+        fused = self._fuse([signals.lexical, signals.dense, signals.sentence], weights, p.rrf_k)  # type: ignore[list-item]
+        return self._boost(plan, signals.candidates, fused)
+
+    def _boost(self, plan: QueryPlan, candidates: np.ndarray, fused: np.ndarray) -> np.ndarray:
         """Glossaries halved; passages of the authority of a place the caller names raised."""
         p = self.params
-        glossary = self.bundle.glossary
-        if p.glossary_penalty and glossary.any():
-            fused = fused * np.where(glossary, p.glossary_penalty, 1.0)
+        if p.glossary_penalty:
+            glossary = np.asarray(self.bundle.glossary[candidates])
+            if glossary.any():
+                fused = fused * np.where(glossary, p.glossary_penalty, 1.0)
         if plan.territories and p.place_boost:
             local_docs = np.isin(self._territory, list(plan.territories))
             if local_docs.any():
-                fused = fused * np.where(local_docs[self.bundle.chunk_doc], 1.0 + p.place_boost, 1.0)
+                local = local_docs[np.asarray(self.bundle.chunk_doc[candidates])]
+                fused = fused * np.where(local, 1.0 + p.place_boost, 1.0)
         return fused
 
-    def cut(self, plan: QueryPlan, fused: np.ndarray, k: int) -> list[Hit]:
-        """The `k` best chunks as hits, with their citations and highlights."""
-        finite = np.flatnonzero(np.isfinite(fused))
-        order = finite[np.argsort(-fused[finite], kind="stable")][:k]
+    def cut(self, plan: QueryPlan, candidates: np.ndarray, fused: np.ndarray, k: int) -> list[Hit]:
+        """The `k` best candidates as hits, with their citations and highlights."""
+        order = np.argsort(-fused, kind="stable")[:k]
         wanted = plan.highlight_terms
         hits = []
-        for rank, idx in enumerate(order, start=1):
-            text = self.bundle.chunk_text(int(idx))
-            hits.append(
-                Hit(rank, float(fused[idx]), text, self.citation(int(idx)), highlight_spans(text, wanted), int(idx))
-            )
+        for rank, at in enumerate(order, start=1):
+            idx = int(candidates[at])
+            text = self.bundle.chunk_text(idx)
+            hits.append(Hit(rank, float(fused[at]), text, self.citation(idx), highlight_spans(text, wanted), idx))
         return hits
 
     def citation(self, chunk_index: int, start: int | None = None, end: int | None = None) -> Citation:
@@ -199,8 +214,8 @@ class SearchEngine:
         plan = self.plan(query)
         if mode != "lexical":
             self._check_tokens(plan)
-        allowed = self.allowed_chunks(filters)
-        hits = self.cut(plan, self.fuse(plan, self.signals(plan, mode, allowed), allowed), k)
+        signals = self.signals(plan, mode, self.allowed_chunks(filters))
+        hits = self.cut(plan, signals.candidates, self.fuse(plan, signals), k)
         took = (time.perf_counter() - started) * 1000
         return SearchResult(plan.text, mode, hits, took, places=plan.places, corrections=plan.corrections)
 
@@ -219,10 +234,9 @@ class SearchEngine:
         if out_of_scope is not None and out_of_scope.reason == NO_QUESTION:
             return SearchResult(plan.text, mode, [], (time.perf_counter() - started) * 1000, no_answer=out_of_scope)
         self._check_tokens(plan)
-        allowed = self.allowed_chunks(filters)
-        signals = self.signals(plan, mode, allowed)
-        hits = self.cut(plan, self.fuse(plan, signals, allowed), max(k, self.answers.params.passages))
-        found = None if out_of_scope is not None else answering.extract(self.answers, plan, hits, signals.sentence_sims)
+        signals = self.signals(plan, mode, self.allowed_chunks(filters))
+        hits = self.cut(plan, signals.candidates, self.fuse(plan, signals), max(k, self.answers.params.passages))
+        found = None if out_of_scope is not None else answering.extract(self.answers, plan, hits, signals.sentences)
         answer = None
         confidence = 0.0
         if found is not None:
@@ -232,7 +246,7 @@ class SearchEngine:
         no_answer = out_of_scope
         if answer is None and no_answer is None:
             no_answer = NoAnswer(NO_CLEAR_ANSWER, NO_CLEAR_ANSWER_MESSAGE)
-        best = answering.best_sentences(self.answers, plan, hits[:k], signals.sentence_sims)
+        best = answering.best_sentences(self.answers, plan, hits[:k], signals.sentences)
         hits = [
             dataclasses.replace(h, best_sentence=_relative(best.get(h.chunk_index), h.citation.start, len(h.text)))
             for h in hits[:k]

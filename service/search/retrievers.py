@@ -1,9 +1,14 @@
-"""The three retrievers of the hybrid ranking, each scoring every chunk of the bundle:
+"""The three retrievers of the hybrid ranking, scored over candidates so that a query's cost does
+not grow with the corpus:
 
-- lexical: BM25 of the query's analysed terms, plus a share of its lexicon expansions;
-- dense: similarity of the query vector to each passage vector (exact, or the top candidates of an
-  approximate index, the others at -1);
-- sentence: similarity of the query vector to each chunk's best sentence.
+- lexical: BM25 of the query's analysed terms, plus a share of its lexicon expansions (postings
+  of the query terms only, then the top `lexical_candidates` without sorting every chunk);
+- dense: similarity of the query vector to the passage vectors (exact below the approximate
+  index's threshold; its top `dense_candidates` above, then exact scores);
+- sentence: similarity of the query vector to each candidate's best sentence.
+
+The candidates are the union of the lexical and dense tops; every retriever then scores every
+candidate exactly, so that fusion compares like with like.
 """
 
 from __future__ import annotations
@@ -12,50 +17,75 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rapporteur.bundle.lexical import top_ids
 from rapporteur.bundle.store import Bundle
 from rapporteur.parameters import RankingParams
 from service.search.query import QueryPlan
 
 
 @dataclass(frozen=True)
-class Signals:
-    """Per-chunk scores of each retriever (None when the mode does not use it)."""
+class SentenceScores:
+    """Similarity to the query of the sentences of the candidates."""
 
+    ids: np.ndarray  # sentence ids
+    sims: np.ndarray
+
+    def lookup(self) -> dict[int, float]:
+        return dict(zip(self.ids.tolist(), self.sims.tolist(), strict=True))
+
+
+@dataclass(frozen=True)
+class Signals:
+    """Scores of each retriever over `candidates` (chunk ids, ascending); None when the mode does
+    not use a retriever."""
+
+    candidates: np.ndarray
     lexical: np.ndarray | None = None
     dense: np.ndarray | None = None
-    sentence: np.ndarray | None = None  # best sentence similarity inside each chunk
-    sentence_sims: np.ndarray | None = None  # similarity of every sentence
+    sentence: np.ndarray | None = None  # best sentence similarity inside each candidate
+    sentences: SentenceScores | None = None
 
 
 def lexical_scores(bundle: Bundle, plan: QueryPlan, params: RankingParams) -> np.ndarray:
+    """BM25 of the query terms, plus `expansion_weight` times that of the expansions, per chunk."""
     scores = bundle.lexical.scores(plan.terms).astype(np.float64)
     if plan.expansions and params.expansion_weight:
         scores += params.expansion_weight * bundle.lexical.scores(plan.expansions)
     return scores
 
 
-def dense_scores(
-    bundle: Bundle,
-    chunk_vectors: np.ndarray | None,
-    query_vector: np.ndarray,
-    allowed: np.ndarray | None,
-    params: RankingParams,
-) -> np.ndarray:
-    """Exact scores with `chunk_vectors`; else the approximate index's top candidates (others -1)."""
-    if chunk_vectors is not None:
-        return (chunk_vectors @ query_vector).astype(np.float64)
-    scores = np.full(len(bundle.chunks), -1.0)
-    ids, values = bundle.dense.search(query_vector, params.candidates, allowed)
-    scores[ids] = values
-    return scores
+def lexical_top(scores: np.ndarray, k: int, allowed: np.ndarray | None) -> np.ndarray:
+    """The `k` chunks of highest lexical score among `allowed` (a boolean mask), by id."""
+    if allowed is not None:
+        scores = np.where(allowed, scores, -np.inf)
+        k = min(k, int(allowed.sum()))
+    return np.sort(top_ids(scores, k))
 
 
-def sentence_scores(bundle: Bundle, query_vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Similarity of every sentence, and of each chunk's best sentence (-1 for a chunk without one)."""
-    sentence_sims = (bundle.sentence_vectors @ query_vector).astype(np.float64)
-    flat, offsets = bundle.chunk_sentences, bundle.chunk_sentence_offsets
-    per_chunk = np.full(len(bundle.chunks), -1.0)
-    has = offsets[1:] > offsets[:-1]
-    if len(flat):
-        per_chunk[has] = np.maximum.reduceat(sentence_sims[flat], offsets[:-1][has])
-    return sentence_sims, per_chunk
+def sentence_scores(
+    bundle: Bundle, candidates: np.ndarray, query_vector: np.ndarray
+) -> tuple[np.ndarray, SentenceScores]:
+    """Best sentence similarity of each candidate (-1 without a sentence), and every sentence's."""
+    ids, owners = bundle.sentences_of_chunks(candidates)
+    order = np.argsort(ids, kind="stable")  # read the memory-mapped rows in file order
+    sims = np.empty(len(ids), dtype=np.float64)
+    if len(ids):
+        rows = np.asarray(bundle.sentence_vectors[ids[order]], dtype=np.float32)
+        sims[order] = rows @ np.asarray(query_vector, dtype=np.float32)
+    best = np.full(len(candidates), -1.0)
+    if len(ids):
+        np.maximum.at(best, owners, sims)
+    return best, SentenceScores(ids, sims)
+
+
+def full_scores(
+    bundle: Bundle, plan: QueryPlan, query_vector: np.ndarray, params: RankingParams
+) -> dict[str, np.ndarray]:
+    """Every chunk's score under each retriever, exhaustively (for evaluations: costs the corpus)."""
+    every = np.arange(len(bundle.chunks))
+    sentence, _ = sentence_scores(bundle, every, query_vector)
+    return {
+        "lexical": lexical_scores(bundle, plan, params),
+        "dense": bundle.dense.scores_of(every, query_vector).astype(np.float64),
+        "sentence": sentence,
+    }

@@ -2,56 +2,38 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Mapping
 
 from rapporteur.parameters import QUERY
 from rapporteur.text.analyzer import fold
 
 
-def _deletes(word: str) -> set[str]:
-    return {word[:i] + word[i + 1 :] for i in range(len(word))}
-
-
 class SpellingCorrector:
-    """SymSpell-style lookup: words within one edit of a known corpus word are corrected to it."""
+    """Words one edit away from a known corpus word (a letter missing, extra, wrong, or two adjacent
+    letters swapped) are corrected to it. The candidate edits are generated per query word and looked up
+    in the vocabulary, so that nothing is precomputed at load however large the vocabulary."""
 
-    def __init__(self, vocabulary: dict[str, int], min_length: int = QUERY.spelling_min_length) -> None:
+    def __init__(self, vocabulary: Mapping[str, int], min_length: int = QUERY.spelling_min_length) -> None:
         self._counts = vocabulary
         self._min_length = min_length
-        self._by_delete: dict[str, list[str]] = defaultdict(list)
-        for word in vocabulary:
-            if len(word) >= min_length - 1:
-                for variant in _deletes(word):
-                    self._by_delete[variant].append(word)
+        self._alphabet = "".join(sorted(set().union(*vocabulary))) if vocabulary else ""
 
     def correct(self, word: str) -> str | None:
         """The most frequent corpus word one edit away from `word`, or None if `word` is known or too far."""
         word = fold(word)
         if len(word) < self._min_length or word in self._counts or word.isdigit():
             return None
-        candidates = set(self._by_delete.get(word, ()))  # an extra letter typed
-        for variant in _deletes(word):
-            if variant in self._counts:  # a letter missing
-                candidates.add(variant)
-            candidates.update(self._by_delete.get(variant, ()))  # a letter wrong or swapped-adjacent
         # Typos rarely hit the first letter; requiring it avoids "phone" -> "rhone".
-        candidates = {c for c in candidates if c[0] == word[0] and _within_one_edit(word, c)}
+        candidates = {c for c in self._edits(word) if c[:1] == word[0] and c in self._counts}
         if not candidates:
             return None
         return max(candidates, key=lambda c: (self._counts[c], c))
 
-
-def _within_one_edit(a: str, b: str) -> bool:
-    if a == b:
-        return False
-    if abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        diffs = [i for i in range(len(a)) if a[i] != b[i]]
-        if len(diffs) == 1:
-            return True
-        return (
-            len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]]
-        )
-    short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+    def _edits(self, word: str) -> set[str]:
+        splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+        edits = {left + right[1:] for left, right in splits if right}
+        edits |= {left + right[1] + right[0] + right[2:] for left, right in splits if len(right) > 1}
+        edits |= {left + c + right[1:] for left, right in splits if right for c in self._alphabet}
+        edits |= {left + c + right for left, right in splits for c in self._alphabet}
+        edits.discard(word)
+        return edits

@@ -6,16 +6,16 @@ import pytest
 
 from evals.dataset import load_questions
 from evals.matching import matched_evidence
-from indexer.build import load_corpus
-from indexer.chunking import chunk_text
+from indexer.corpus import discover
+from indexer.documents import CutDocument, cut_document
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 
 
 @pytest.fixture(scope="module")
 def chunks_by_doc():
-    records, _ = load_corpus(CORPUS)
-    return {r.meta.id: chunk_text(r.meta.id, r.text) for r in records}
+    cut = [cut_document(entry) for entry in discover(CORPUS)]
+    return {d.parts.record.meta.id: d.parts.chunks for d in cut if isinstance(d, CutDocument)}
 
 
 def test_every_evidence_is_retrievable(chunks_by_doc):

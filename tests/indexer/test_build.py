@@ -24,7 +24,7 @@ def test_bundle_round_trip(tiny_corpus: Path, tmp_path: Path):
         assert chunk.text == bundle.document(chunk.doc_id).text[chunk.start : chunk.end]
     manifest = bundle.manifest
     assert manifest["embedder"] == {"name": "hashing", "dimension": 256}
-    assert manifest["dense"]["kind"] == "flat"
+    assert manifest["dense"]["kind"] == "exact"
     assert set(manifest["files"]) >= {
         "texts.bin",
         "documents.jsonl",
@@ -33,7 +33,10 @@ def test_bundle_round_trip(tiny_corpus: Path, tmp_path: Path):
         "chunk_sentences.npy",
         "glossary.npy",
         "document_codes.npy",
-        "dense.faiss",
+        "chunk_codes.npy",
+        "passage_vectors.npy",
+        "sentence_vectors.npy",
+        "lexical/postings_scores.npy",
         "places.json",
         "suggestions.jsonl",
     }
@@ -96,7 +99,7 @@ def test_corrupted_bundle_is_refused(tiny_corpus: Path, tmp_path: Path):
     documents.write_text(documents.read_text(encoding="utf-8").replace("Test", "Tesr", 1), encoding="utf-8")
     with pytest.raises(BundleError, match="checksum"):  # same size, another content
         load_bundle(tmp_path / "index")
-    (bundle_dir / "dense.faiss").unlink()
+    (bundle_dir / "passage_vectors.npy").unlink()
     with pytest.raises(BundleError, match="missing"):
         load_bundle(tmp_path / "index")
 

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from rapporteur.bundle.store import _utf8_offsets, load_bundle
-
-
-@pytest.mark.parametrize("text", ["", "abc", "é", "Élève à l'école œuvre 😀 — fin", "日本語 et français"])
-def test_utf8_offsets_match_python_encoding(text: str) -> None:
-    offsets = _utf8_offsets(text)
-    assert len(offsets) == len(text) + 1
-    for i in range(len(text) + 1):
-        assert offsets[i] == len(text[:i].encode("utf-8"))
+from rapporteur.bundle import store
+from rapporteur.bundle.store import load_bundle
+from rapporteur.errors import BundleError
 
 
 def test_passages_and_sentences_read_by_bytes_are_the_document_slices(tiny_index: Path) -> None:
@@ -40,6 +35,56 @@ def test_derived_arrays_hold_together(tiny_index: Path) -> None:
     assert {p["name"] for p in bundle.places} >= {"Durance"} or bundle.places == [] or bundle.places
     assert any(kind == "title" for _, kind, _ in bundle.suggestions)
     assert np.array_equal(bundle.chunk_sentence_offsets[[0, -1]], [0, len(bundle.chunk_sentences)])
+    assert np.array_equal(bundle.chunk_codes, codes[bundle.chunk_doc].T)
+    chunks = np.array([2, 0])
+    flat, owners = bundle.sentences_of_chunks(chunks)
+    assert flat.tolist() == [*bundle.sentences_of(2), *bundle.sentences_of(0)]
+    assert owners.tolist() == [0] * len(bundle.sentences_of(2)) + [1] * len(bundle.sentences_of(0))
+
+
+def test_large_arrays_are_memory_mapped(tiny_index: Path) -> None:
+    bundle = load_bundle(tiny_index)
+    for array in (bundle.sentence_vectors, bundle.dense.vectors, bundle.chunks.table, bundle.sentences):
+        assert isinstance(array, np.memmap)
+
+
+def _copy(tiny_index: Path, tmp_path: Path) -> Path:
+    import shutil
+
+    copy = tmp_path / "bundle"
+    shutil.copytree(store.resolve_bundle(tiny_index), copy)
+    return copy
+
+
+def test_sampled_verification_hashes_large_files_in_blocks(tiny_index: Path, tmp_path: Path, monkeypatch) -> None:
+    copy = _copy(tiny_index, tmp_path)
+    monkeypatch.setattr(store, "SMALL_FILE", 0)  # every file counts as large
+    monkeypatch.setattr(store, "SAMPLE_BLOCK", 16)
+    manifest_path = copy / store.MANIFEST  # fingerprints taken with these small blocks
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["files"] = store.fingerprint_files(copy)
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    texts = copy / "texts.bin"
+    data = bytearray(texts.read_bytes())
+    assert len(data) > 16 * store.SAMPLE_BLOCKS * 2  # room between the sampled blocks
+    unsampled = 20  # inside the gap after the first block
+    data[unsampled] ^= 0x01
+    texts.write_bytes(bytes(data))
+    load_bundle(copy, verify="sampled")  # a flip outside the sampled blocks goes unseen...
+    with pytest.raises(BundleError, match=r"checksum mismatch for texts\.bin"):
+        load_bundle(copy, verify="full")  # ...but not by a full verification
+    data[0] ^= 0x01  # the first block is always sampled
+    texts.write_bytes(bytes(data))
+    with pytest.raises(BundleError, match=r"checksum mismatch for texts\.bin"):
+        load_bundle(copy, verify="sampled")
+
+
+def test_a_truncated_file_is_refused_by_its_size_alone(tiny_index: Path, tmp_path: Path) -> None:
+    copy = _copy(tiny_index, tmp_path)
+    vectors = copy / "sentence_vectors.npy"
+    vectors.write_bytes(vectors.read_bytes()[:-4])
+    with pytest.raises(BundleError, match=r"size mismatch for sentence_vectors\.npy"):
+        load_bundle(copy, verify="sizes")
 
 
 def test_citation_of_a_span_takes_its_own_section(tiny_index: Path) -> None:

@@ -187,8 +187,8 @@ def _break_manifest(bundle: Path) -> None:
     (bundle / "manifest.json").write_text("{ pas du json", encoding="utf-8")
 
 
-def _remove_faiss(bundle: Path) -> None:
-    (bundle / "dense.faiss").unlink()
+def _remove_vectors(bundle: Path) -> None:
+    (bundle / "passage_vectors.npy").unlink()
 
 
 def _break_vectors(bundle: Path) -> None:
@@ -198,7 +198,7 @@ def _break_vectors(bundle: Path) -> None:
     (bundle / "manifest.json").write_text(json.dumps(manifest))
 
 
-@pytest.mark.parametrize("breakage", [_break_checksum, _break_manifest, _remove_faiss, _break_vectors, None])
+@pytest.mark.parametrize("breakage", [_break_checksum, _break_manifest, _remove_vectors, _break_vectors, None])
 def test_broken_bundle_is_refused_and_the_old_one_keeps_serving(
     make_client, corpus_and_index: tuple[Path, Path], breakage
 ) -> None:

@@ -155,12 +155,40 @@ def test_english_questions_lean_on_the_multilingual_model(engine: SearchEngine, 
     seen: list[list[float]] = []
     real_fuse = engine._fuse
 
-    def spy(signals, candidates, weights, k):
+    def spy(score_lists, weights, k):
         seen.append(list(weights))
-        return real_fuse(signals, candidates, weights, k)
+        return real_fuse(score_lists, weights, k)
 
     monkeypatch.setattr(engine, "_fuse", spy)
     engine.search("What does the department do for the elderly?")
     engine.search("Que fait le département pour les personnes âgées ?")
     p = engine.params
     assert seen == [list(p.english_weights), [p.lexical_weight, p.dense_weight, p.sentence_weight]]
+
+
+class CountingEmbedder(HashingEmbedder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.queries: list[str] = []
+
+    def embed_query(self, text: str) -> np.ndarray:
+        self.queries.append(text)
+        return super().embed_query(text)
+
+
+def test_recent_query_embeddings_are_reused_when_the_cache_is_on(tiny_index: Path):
+    from rapporteur.bundle.store import load_bundle
+
+    bundle = load_bundle(tiny_index)
+    cached, uncached = CountingEmbedder(), CountingEmbedder()
+    with_cache = SearchEngine(bundle, cached, query_cache=8)
+    without = SearchEngine(bundle, uncached)
+    for engine in (with_cache, without):
+        engine.search("aide aux personnes âgées", k=3)
+        engine.ask("aide aux personnes âgées", k=3)
+        engine.search("aide aux personnes âgées", k=3, filters=Filters(year=2022))
+    assert [h.text for h in with_cache.search("aide", k=3).hits] == [h.text for h in without.search("aide", k=3).hits]
+    assert len(cached.queries) == 2 and len(uncached.queries) == 4
+    vector = with_cache.query_vector(with_cache.plan("aide aux personnes âgées"))
+    with pytest.raises(ValueError):
+        vector[0] = 1.0  # shared between queries: read-only

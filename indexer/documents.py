@@ -1,0 +1,92 @@
+"""One corpus file cut for the bundle: `cut_document` loads it, cleans it, cuts it into sections,
+chunks and sentences, analyses its passages, and derives what the corpus-wide data need of it
+(acronym definitions, vocabulary, places named, headings). It depends on that file alone, so that
+documents can be cut in worker processes while the build writes the ones already cut.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+
+from indexer.acronyms import acronym_definitions
+from indexer.chunking import chunk_text, section_starts
+from indexer.corpus import CorpusEntry, infer_meta
+from indexer.derived import is_glossary, places_named
+from indexer.loaders import load_file
+from indexer.periods import years_reported
+from indexer.sentences import sentence_spans
+from rapporteur.bundle.model import DocumentRecord, page_at, passage_header
+from rapporteur.bundle.writer import DocumentParts
+from rapporteur.errors import LoaderError
+from rapporteur.parameters import CHUNKING, ChunkingParams
+from rapporteur.text.analyzer import analyze, folded_words
+from rapporteur.text.places import default_gazetteer
+
+
+@dataclass
+class CutDocument:
+    """A document ready for the writer, with its share of the corpus-wide data."""
+
+    parts: DocumentParts
+    acronyms: Counter[tuple[str, str]]
+    vocabulary: Counter[str]
+    places: list[dict[str, object]]
+    headings: list[str] = field(default_factory=list)  # section paths of its sections and chunks
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file that could not be indexed, and why."""
+
+    path: str
+    reason: str
+
+
+def vocabulary_of(text: str) -> Counter[str]:
+    """Folded words of `text` with their counts (no numbers, no single letters): for spelling
+    correction and suggestions."""
+    return Counter(w for w in folded_words(text) if len(w) > 1 and not w.isdigit())
+
+
+def cut_document(entry: CorpusEntry, params: ChunkingParams = CHUNKING) -> CutDocument | Skipped:
+    """Cut one corpus file, or say why it cannot be indexed."""
+    try:
+        loaded = load_file(entry.path)
+    except LoaderError as exc:
+        return Skipped(str(entry.path), str(exc))
+    text = loaded.text
+    meta = entry.meta or infer_meta(entry.doc_id, text, loaded.title_hint)
+    record = DocumentRecord(
+        meta,
+        text,
+        hashlib.sha256(text.encode()).hexdigest(),
+        loaded.page_starts,
+        tuple(section_starts(text)),
+    )
+    chunks = chunk_text(meta.id, text, params, functools.partial(page_at, record.page_starts))
+    sentences = sentence_spans(text)
+    stats: dict[str, object] = {
+        "characters": len(text),
+        "chunks": len(chunks),
+        "sentences": len(sentences),
+        "pages": len(record.page_starts) if record.page_starts else None,
+        "years_reported": years_reported(text, meta.year),
+    }
+    parts = DocumentParts(
+        record,
+        chunks,
+        sentences,
+        [analyze(f"{passage_header(meta.organisation, c.section)}\n{c.text}") for c in chunks],
+        [is_glossary(c.text) for c in chunks],
+        stats,
+    )
+    return CutDocument(
+        parts,
+        acronym_definitions(text),
+        vocabulary_of(text),
+        places_named([text], default_gazetteer()),
+        [path for _, path in record.sections] + [c.section for c in chunks],
+    )
