@@ -9,7 +9,7 @@ PORT ?= 8000
 Q ?= aide pour les personnes âgées à domicile
 STAMP := $(VENV)/.setup-stamp
 
-.PHONY: setup index run ask test test-fast eval calibrate bench lint format clean
+.PHONY: setup index run ask test test-fast eval calibrate bench bench-scale lint format clean
 
 $(STAMP): pyproject.toml Makefile
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (Python >= 3.11)"; exit 1; }
@@ -51,6 +51,10 @@ calibrate: index  ## refit the answer confidence on the dev split and the traini
 
 bench: index  ## build and query benchmarks; writes docs/benchmarks.md
 	$(PY) -m evals.bench --index $(INDEX) --corpus $(CORPUS) --out docs/benchmarks.md
+
+SCALE ?= 10000 100000
+bench-scale: setup  ## build, load and query costs against corpus size (SCALE="10000 100000 1000000")
+	$(PY) -m evals.bench_scale --chunks $(SCALE) --out docs/benchmarks.md
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -39,6 +39,7 @@ import numpy as np
 from evals.adversarial import bench_adversaries, most_expensive_question
 from evals.dataset import load_questions
 from evals.live_server import start_service
+from evals.report_sections import keep_sections
 from rapporteur.bundle.store import resolve_bundle
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -335,6 +336,8 @@ def render(results: dict) -> str:
         "# Benchmarks",
         "",
         f"Measured by `make bench` (`python -m evals.bench`) on {results['date']}.",
+        "How the costs grow with the corpus (10k to 1M chunks, `make bench-scale`) and the choice of the"
+        " approximate dense index (`python -m evals.bench_ann`) are in their own sections at the end.",
         "",
         "## Machine",
         "",
@@ -517,7 +520,12 @@ def main(argv: list[str] | None = None) -> int:
     print("timing queries over HTTP…", file=sys.stderr)
     with (
         tempfile.TemporaryDirectory(prefix="rapporteur-bench-") as tmp,
-        start_service(args.index, Path(tmp) / "server.log", ready_timeout=SERVER_START_TIMEOUT_S) as server,
+        start_service(  # the questions repeat over rounds: time them without the query cache
+            args.index,
+            Path(tmp) / "server.log",
+            env_overrides={"RAPPORTEUR_QUERY_CACHE": "0"},
+            ready_timeout=SERVER_START_TIMEOUT_S,
+        ) as server,
     ):
         for endpoint in ("search", "ask"):  # warm-up
             bench_http(server.port, endpoint, questions[:5], 1, 1)
@@ -543,7 +551,7 @@ def main(argv: list[str] | None = None) -> int:
     results["load_end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     results["goals"] = goals(results)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(render(results), encoding="utf-8")
+    args.out.write_text(keep_sections(args.out, render(results)), encoding="utf-8")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
     print(render(results))

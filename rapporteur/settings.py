@@ -3,6 +3,7 @@ pydantic-settings class, read from `RAPPORTEUR_*` variables, overridden by comma
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -70,6 +71,13 @@ class Settings(BaseSettings):
         le=64,
         description="OpenMP threads per search (query embedding, FAISS), set by `python -m service`; 1 keeps "
         "concurrent searches from oversubscribing the cores; None leaves OMP_NUM_THREADS alone",
+    )
+    solo_threads: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        ge=1,
+        le=64,
+        description="threads a search may use to embed its query when it is the only one in flight "
+        "(one each when several run at once); default: the cores",
     )
     verify_bundle: Literal["full", "sampled", "sizes"] = Field(
         "sampled",

@@ -32,6 +32,11 @@ class Embedder(ABC):
         """Vector of one query."""
         return self.embed([text], "query")[0]
 
+    def use_threads(self, count: int) -> None:
+        """Threads the calling thread's next embeddings may use. A hint: backends that do not
+        parallelise one text ignore it."""
+        return None
+
     def count_tokens(self, text: str, kind: EmbeddingKind = "query") -> int:
         """Model tokens of `text` (what the cost of embedding it grows with).
 

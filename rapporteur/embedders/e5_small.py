@@ -24,6 +24,13 @@ class E5SmallQ4Embedder(Embedder):
         self.dimension = int(self._model.dim)
         self._batch_size = batch_size
 
+    def use_threads(self, count: int) -> None:
+        # The engine parallelises with OpenMP, whose thread count is per calling thread: each
+        # search thread can set its own. The symbol comes from the engine's own OpenMP runtime.
+        set_threads = getattr(getattr(self._model, "_lib", None), "omp_set_num_threads", None)
+        if set_threads is not None:
+            set_threads(max(1, int(count)))
+
     def count_tokens(self, text: str, kind: EmbeddingKind = "query") -> int:
         return int(self._model.token_count(text, is_query=kind == "query"))
 

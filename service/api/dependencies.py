@@ -13,10 +13,12 @@ import anyio.to_thread
 from fastapi import Depends, HTTPException, Query, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from rapporteur.embedders import Embedder
 from rapporteur.settings import Settings
 from service.api.metrics import Metrics
 from service.api.schemas import FilterText, Year
 from service.search.results import Filters
+from service.search.threads import ThreadBudget
 from service.serving import BundleSlot, LoadedBundle
 
 T = TypeVar("T")
@@ -58,10 +60,19 @@ class EngineRunner:
     finish on its own, work that had not started is skipped.
     """
 
-    def __init__(self, limiter: anyio.CapacityLimiter, deadline: float, state: object | None = None) -> None:
+    def __init__(
+        self,
+        limiter: anyio.CapacityLimiter,
+        deadline: float,
+        state: object | None = None,
+        threads: ThreadBudget | None = None,
+        embedder: Embedder | None = None,
+    ) -> None:
         self.limiter = limiter
         self.deadline = deadline
         self.state = state  # the request's state: the work time is recorded there (rate limit by cost)
+        self.threads = threads or ThreadBudget(1)
+        self.embedder = embedder  # told how many threads it may use for this request's query
 
     async def __call__(self, fn: Callable[..., T], *args: object) -> T:
         started = threading.Event()
@@ -73,7 +84,10 @@ class EngineRunner:
             started.set()
             began = time.perf_counter()
             try:
-                return fn(*args)
+                with self.threads.claim() as threads:
+                    if self.embedder is not None:
+                        self.embedder.use_threads(threads)
+                    return fn(*args)
             finally:
                 if self.state is not None:
                     spent = getattr(self.state, "engine_seconds", 0.0) + time.perf_counter() - began
@@ -99,7 +113,14 @@ def get_runner(request: Request) -> EngineRunner:
     deadline = getattr(request.state, "deadline", None) or (
         time.monotonic() + request.app.state.settings.request_timeout_s
     )
-    return EngineRunner(request.app.state.engine_limiter, deadline, request.state)
+    loaded = getattr(request.state, "loaded", None)
+    return EngineRunner(
+        request.app.state.engine_limiter,
+        deadline,
+        request.state,
+        getattr(request.app.state, "thread_budget", None),
+        None if loaded is None else loaded.engine.embedder,
+    )
 
 
 RunnerDep = Annotated[EngineRunner, Depends(get_runner)]

@@ -17,6 +17,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream
 from fastapi import FastAPI
 
 from rapporteur.errors import RapporteurError
+from service.search.threads import ThreadBudget
 from service.serving import BundleSlot, ReloadOutcome
 
 log = logging.getLogger(__name__)
@@ -128,6 +129,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     With no loadable index the server stops, unless `wait_for_index` keeps it polling for one."""
     settings = app.state.settings
     app.state.engine_limiter = anyio.CapacityLimiter(settings.engine_concurrency)
+    app.state.thread_budget = ThreadBudget(settings.solo_threads)
     if not settings.load_in_background:
         await _first_load(app)
     async with anyio.create_task_group() as tg:

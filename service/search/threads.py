@@ -1,8 +1,11 @@
-"""Thread caps of the libraries a search uses, set once per process by whoever serves searches."""
+"""Thread caps of the libraries a search uses, set once per process by whoever serves searches, and
+the threads one search may use for its query embedding."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import faiss
 from threadpoolctl import threadpool_limits
@@ -23,3 +26,24 @@ def limit_threads(n: int = 1) -> None:
             faiss.omp_set_num_threads(n)
             threadpool_limits(n, user_api="blas")
             _done = True
+
+
+class ThreadBudget:
+    """Threads for the next search: all of `solo` when it is the only one in flight, one each when
+    several run at once (they then share the cores between them)."""
+
+    def __init__(self, solo: int) -> None:
+        self.solo = max(1, solo)
+        self._in_flight = 0
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def claim(self) -> Iterator[int]:
+        with self._lock:
+            self._in_flight += 1
+            threads = self.solo if self._in_flight == 1 else 1
+        try:
+            yield threads
+        finally:
+            with self._lock:
+                self._in_flight -= 1

@@ -64,3 +64,15 @@ def test_e5_small_q4_is_safe_under_concurrent_calls():
     with ThreadPoolExecutor(max_workers=8) as pool:
         got = np.stack(list(pool.map(e.embed_query, texts * 4)))
     assert np.allclose(got, np.vstack([expected] * 4), atol=1e-6)
+
+
+def test_e5_small_q4_gives_the_same_vector_on_one_or_two_threads():
+    embedder = create_embedder("e5-small-q4")
+    text = "aide à domicile pour les personnes âgées"
+    embedder.use_threads(1)
+    one = embedder.embed_query(text)
+    embedder.use_threads(2)
+    two = embedder.embed_query(text)
+    embedder.use_threads(1)
+    assert np.allclose(one, two, atol=1e-5)
+    assert hasattr(embedder._model._lib, "omp_set_num_threads")  # the hint reaches the engine
