@@ -43,7 +43,7 @@ from evals.report_sections import keep_sections
 from rapporteur.bundle.store import resolve_bundle
 
 ROOT = Path(__file__).resolve().parents[1]
-GOAL_EMBED_FACTOR = 2.0
+GOAL_EMBED_FACTOR = 1.5
 GOAL_THROUGHPUT = 30.0
 GOAL_HOSTILE_FACTOR = 2.0
 SERVER_START_TIMEOUT_S = 300.0
@@ -159,6 +159,7 @@ def bench_in_process(index: Path, questions: list[str], rounds: int) -> dict[str
         engine.ask(q, k=5)
     runs: dict[str, list[float]] = {
         "embedding": [],
+        "embedding_all_cores": [],
         "embedding_raw": [],
         "lexical": [],
         "dense": [],
@@ -169,6 +170,9 @@ def bench_in_process(index: Path, questions: list[str], rounds: int) -> dict[str
     for _ in range(rounds):
         for q in questions:
             runs["embedding"].append(timed(lambda q=q: engine.embedder.embed_query(dense_texts[q])))
+            engine.embedder.use_threads(os.cpu_count() or 1)  # what the service gives a search alone
+            runs["embedding_all_cores"].append(timed(lambda q=q: engine.embedder.embed_query(dense_texts[q])))
+            engine.embedder.use_threads(1)
             runs["embedding_raw"].append(timed(lambda q=q: engine.embedder.embed_query(q)))
             for mode in ("lexical", "dense", "hybrid"):
                 runs[mode].append(timed(lambda q=q, mode=mode: engine.search(q, k=10, mode=mode)))
@@ -382,7 +386,8 @@ def render(results: dict) -> str:
         "| --- | ---: | ---: | ---: | ---: |",
     ]
     names = {
-        "embedding": "query embedding alone (the text the engine embeds)",
+        "embedding": "query embedding alone (the text the engine embeds), 1 thread",
+        "embedding_all_cores": "query embedding alone, one thread per core",
         "embedding_raw": "query embedding alone (the raw question)",
         "lexical": "search, lexical",
         "dense": "search, dense",
@@ -445,7 +450,8 @@ def render(results: dict) -> str:
 
 
 def goals(results: dict) -> list[dict[str, object]]:
-    embed_p50 = results["in_process"]["latency"]["embedding"]["p50"]
+    latency = results["in_process"]["latency"]
+    embed_p50 = min(latency["embedding"]["p50"], latency.get("embedding_all_cores", latency["embedding"])["p50"])
     raw_p50 = results["in_process"]["latency"]["embedding_raw"]["p50"]
     by = {(r["endpoint"], r["clients"]): r for r in results["http"]}
     search_seq = by[("/v1/search", 1)]["latency"]["p50"]
@@ -453,7 +459,7 @@ def goals(results: dict) -> list[dict[str, object]]:
     errors = sum(r["errors"] for r in results["http"])
     out = [
         {
-            "goal": f"/v1/search p50 ≤ {GOAL_EMBED_FACTOR:g} × query embedding p50",
+            "goal": f"/v1/search p50 (1 client) ≤ {GOAL_EMBED_FACTOR:g} × query embedding p50 at its best thread count",
             "measured": f"{search_seq:.1f} ms vs {GOAL_EMBED_FACTOR:g} × {embed_p50:.1f} ms"
             f" (raw question: {GOAL_EMBED_FACTOR:g} × {raw_p50:.1f} ms)",
             "met": search_seq <= GOAL_EMBED_FACTOR * embed_p50,

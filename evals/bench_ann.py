@@ -188,6 +188,7 @@ def write_report(rows: list[dict[str, object]], path: Path) -> None:
         "Passages of the synthetic corpus embedded with the `random` embedder (384 d); 500 queries (the eval",
         "questions, then sentences of held-out passages). Recall@10 by exact score; *rescored*: the exact top 10",
         f"among the index's top {RANKING.dense_candidates} rescored from the stored vectors, as the engine does.",
+        f"In use (`DENSE` in rapporteur/parameters.py): `{DENSE.ann_factory}`, {DENSE.ivf_probes} probes.",
         "",
         "| passages | factory | search knob | build s | index MB | query p50 ms | recall@10 | rescored |",
         "|---:|---|---|---:|---:|---:|---:|---:|",

@@ -90,6 +90,9 @@ class DenseParams:
     # rescoring at 128 probes in 1.8 ms (0.982 at 100k); HNSW32 was slower to build, larger, and
     # lost recall on the near-duplicate passages of a recombined corpus (0.82 at 100k, ef 128).
     # Measured by `python -m evals.bench_ann`, see docs/benchmarks.md.
+    # A filtered search over an approximate index scores the allowed passages exactly when they are
+    # this few (reading their vectors costs about 1 ms per 1,000), else asks the index with a selector.
+    exact_max_filtered: int = 4096
     ann_factory: str = "IVF{lists},SQ8"  # FAISS index factory string; {lists} is replaced by ivf_lists()
     ivf_lists_per_sqrt: float = 4.0
     ivf_probes: int = 128

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rapporteur.bundle.arrays import mapped_array
 from rapporteur.parameters import DENSE
 
 VECTORS = "passage_vectors.npy"
@@ -43,7 +44,7 @@ class DenseIndex:
 
     @classmethod
     def load(cls, bundle_dir: Path) -> DenseIndex:
-        vectors = np.load(bundle_dir / VECTORS, mmap_mode="r", allow_pickle=False)
+        vectors = mapped_array(bundle_dir / VECTORS)
         ann = None
         if (bundle_dir / ANN).exists():
             faiss = _faiss()
@@ -83,7 +84,7 @@ class DenseIndex:
         if k <= 0:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
         q = np.ascontiguousarray(query, dtype=np.float32).reshape(-1)
-        if self._exact is not None or (allowed is not None and len(allowed) <= DENSE.exact_max_vectors):
+        if self._exact is not None or (allowed is not None and len(allowed) <= DENSE.exact_max_filtered):
             ids = np.arange(self.size) if allowed is None else np.asarray(allowed, dtype=np.int64)
             scores = self.scores_of(ids, q)
             top = np.argpartition(-scores, k - 1)[:k] if k < len(ids) else np.arange(len(ids))

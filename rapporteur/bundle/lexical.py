@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rapporteur.bundle.arrays import mapped_array
 from rapporteur.parameters import LEXICAL
 
 EMPTY_TERM = "\u2205"  # stands for the terms of an empty passage, as bm25s does
@@ -115,8 +116,8 @@ class LexicalIndex:
         return cls(
             json.loads((directory / "terms.json").read_text(encoding="utf-8")),
             np.load(directory / "term_offsets.npy", allow_pickle=False),
-            np.load(directory / "postings_chunks.npy", mmap_mode="r", allow_pickle=False),
-            np.load(directory / "postings_scores.npy", mmap_mode="r", allow_pickle=False),
+            mapped_array(directory / "postings_chunks.npy"),
+            mapped_array(directory / "postings_scores.npy"),
             int(params["chunks"]),
         )
 
@@ -184,10 +185,20 @@ def top_ids(scores: np.ndarray, k: int, max_block: int = 1024) -> np.ndarray:
     if whole < n:
         maxima = np.append(maxima, scores[whole:].max())
     bound = np.partition(maxima, len(maxima) - k)[len(maxima) - k]
-    ids = np.flatnonzero(scores >= bound)
-    if len(ids) <= k:
-        return ids
-    values = scores[ids]
-    kth = np.partition(values, len(ids) - k)[len(ids) - k]
-    greater = ids[values > kth]
-    return np.sort(np.concatenate([greater, ids[values == kth][: k - len(greater)]]))
+    above = np.flatnonzero(scores > bound)
+    if len(above) >= k:
+        values = scores[above]
+        kth = np.partition(values, len(above) - k)[len(above) - k]
+        greater = above[values > kth]
+        return np.sort(np.concatenate([greater, above[values == kth][: k - len(greater)]]))
+    # Fewer than k above the bound: the k-th score is the bound itself (often 0, shared by most
+    # chunks), and the rest are the lowest ids holding it, found without comparing every score.
+    ties: list[np.ndarray] = []
+    need = k - len(above)
+    for start in range(0, n, 1 << 16):
+        hits = np.flatnonzero(scores[start : start + (1 << 16)] == bound)[:need] + start
+        ties.append(hits)
+        need -= len(hits)
+        if need == 0:
+            break
+    return np.sort(np.concatenate([above, *ties]))

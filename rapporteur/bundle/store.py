@@ -46,6 +46,7 @@ from typing import Literal
 
 import numpy as np
 
+from rapporteur.bundle.arrays import mapped_array
 from rapporteur.bundle.dense import DenseIndex
 from rapporteur.bundle.lexical import LexicalIndex
 from rapporteur.bundle.model import (
@@ -344,7 +345,7 @@ def _refused(root: Path, what: str) -> BundleError:
 
 
 def _npy(root: Path, name: str, mapped: bool = False) -> np.ndarray:
-    return np.load(root / name, allow_pickle=False, mmap_mode="r" if mapped else None)
+    return mapped_array(root / name) if mapped else np.load(root / name, allow_pickle=False)
 
 
 def _verify_files(root: Path, files: dict[str, dict], verify: Verification) -> None:
@@ -425,7 +426,7 @@ def load_bundle(path: Path, verify: Verification = "sampled") -> Bundle:
     return bundle
 
 
-VECTOR_SAMPLE = 1024  # rows whose norm is checked on load (all of them would read every vector)
+VECTOR_SAMPLE = 64  # rows whose norm is checked on load (a page cache of large folios maps 2 MiB per row read)
 ROW_SAMPLE = 65536  # rows of the large tables whose offsets are checked on load, besides the last
 
 

@@ -305,6 +305,21 @@ def tokens(text: str, keep_stop_words: bool = False) -> list[Token]:
     return out
 
 
+def term_spans(text: str, terms: frozenset[str] | set[str]) -> list[tuple[int, int]]:
+    """[start, end) of the words of `text` whose term is in `terms` (`tokens` without building them)."""
+    out: list[tuple[int, int]] = []
+    size = len(text)
+    for match in WORD.finditer(text):
+        folded, term = _analysed(match.group())
+        if term is None or term not in terms:
+            continue
+        end = match.end()
+        if end < size and text[end] in "'’" and folded in _ELISIONS:
+            continue
+        out.append((match.start(), end))
+    return out
+
+
 def analyze(text: str) -> list[str]:
     """Terms of `text`, in order, as indexed and queried."""
     out: list[str] = []

@@ -21,7 +21,7 @@ import numpy as np
 
 from rapporteur.bundle.store import Bundle
 from rapporteur.parameters import ANSWER, AnswerParams
-from rapporteur.text.analyzer import analyze, tokens
+from rapporteur.text.analyzer import analyze
 from service.search.answer_kinds import AnswerKind, expected_kind, gives
 from service.search.display import display_text
 from service.search.query import QueryPlan
@@ -122,7 +122,7 @@ def _score_sentences(
     for hit in hits:
         for s in bundle.sentences_of(hit.chunk_index):
             text = bundle.sentence_text(int(s))
-            present = {t.term for t in tokens(text)}
+            present = set(analyze(text))
             has_kind = kind is not None and gives(kind, text)
             score = (
                 sentence_sims[s]
@@ -178,8 +178,8 @@ def extract(
         if next_doc == doc and next_end <= chunk.end and not doc_text[end:next_start].strip():
             end = next_end
     answer_text = doc_text[start:end]
-    sentence_terms = {t.term for t in tokens(answer_text)}
-    passage_terms = sentence_terms | {t.term for t in tokens(chunk.text)}
+    sentence_terms = set(analyze(answer_text))
+    passage_terms = sentence_terms | set(analyze(chunk.text))
     keys = KeyTerms.of(plan, context.idf)
     key_coverage = keys.coverage(passage_terms)
     gives_kind = kind is None or gives(kind, answer_text)

@@ -5,11 +5,11 @@ whole corpus at load."""
 
 from __future__ import annotations
 
-from rapporteur.text.analyzer import tokens
+from rapporteur.text.analyzer import term_spans
 
 
 def highlight_spans(text: str, terms: frozenset[str]) -> list[tuple[int, int]]:
     """[start, end) of each word of `text` whose term is in `terms`."""
     if not terms:
         return []
-    return [(t.start, t.end) for t in tokens(text) if t.term in terms]
+    return term_spans(text, terms)

@@ -56,10 +56,10 @@ def lexical_scores(bundle: Bundle, plan: QueryPlan, params: RankingParams) -> np
 
 def lexical_top(scores: np.ndarray, k: int, allowed: np.ndarray | None) -> np.ndarray:
     """The `k` chunks of highest lexical score among `allowed` (a boolean mask), by id."""
-    if allowed is not None:
-        scores = np.where(allowed, scores, -np.inf)
-        k = min(k, int(allowed.sum()))
-    return np.sort(top_ids(scores, k))
+    if allowed is None:
+        return top_ids(scores, k)
+    ids = np.flatnonzero(allowed)
+    return ids[top_ids(scores[ids], k)]
 
 
 def sentence_scores(

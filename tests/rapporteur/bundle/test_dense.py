@@ -31,7 +31,12 @@ def test_exact_search_on_small_bundles(tmp_path: Path) -> None:
     assert len(ids) == 3 and all(20 <= i < 50 for i in ids)
 
 
-def test_approximate_index_with_exact_scores_and_filters(tmp_path: Path) -> None:
+def test_approximate_index_with_exact_scores_and_filters(tmp_path: Path, monkeypatch) -> None:
+    from dataclasses import replace
+
+    from rapporteur.bundle import dense
+
+    monkeypatch.setattr(dense, "DENSE", replace(dense.DENSE, exact_max_filtered=100))  # 1,000 allowed: the index
     vectors = _vectors(2000)
     index = DenseIndex.load(_bundle_dir(tmp_path, vectors, ann=True))
     assert index.ann is not None

@@ -59,3 +59,12 @@ def test_top_ids_is_a_stable_top_k(n: int) -> None:
     for k in (1, 10, 200):
         expected = np.sort(np.argsort(-scores, kind="stable")[:k])
         assert np.array_equal(top_ids(scores, k), expected)
+
+
+def test_top_ids_when_fewer_than_k_scores_are_positive() -> None:
+    rng = np.random.default_rng(0)
+    scores = np.zeros(300_000, dtype=np.float32)
+    scores[rng.choice(300_000, size=50, replace=False)] = rng.random(50).astype(np.float32) + 0.1
+    for k in (10, 50, 200):
+        expected = np.sort(np.argsort(-scores, kind="stable")[:k])
+        assert np.array_equal(top_ids(scores, k), expected)
