@@ -357,19 +357,18 @@ def _embed_all(
         ("sentence_vectors", writer.sentence_count, writer.sentence_texts(EMBED_BATCH)),
     ):
         out = writer.vectors(name, count, embedder.dimension)
-        for start, batch in texts:
+        for _, batch in texts:
             if cache is None:
                 vectors, done = embedder.embed(batch, "passage"), len(batch)
             else:
                 keys = [text_key("passage", t) for t in batch]
                 keep.append(raw_keys(keys))
                 vectors, done = embed_with_cache(embedder, cache, batch, "passage", keys=keys)
-            out[start : start + len(batch)] = vectors
+            out.append(vectors)
             embedded += done
             if bar:
                 bar.update(len(batch))
-        out.flush()
-        del out
+        out.close()
     if bar:
         bar.close()
     if cache is not None:

@@ -145,10 +145,18 @@ def fsync_file(path: Path) -> None:
         os.fsync(fh.fileno())
 
 
-def fsync_tree(root: Path) -> None:
+def fsync_tree(root: Path, drop_larger_than: int | None = None) -> None:
+    """Flush every file under `root` to disk; then drop the files larger than `drop_larger_than`
+    bytes from the page cache. Freshly written pages sit in the cache as large blocks, and a
+    service mapping the file would then take a whole block into its resident memory for each row
+    it reads; dropped, its random reads bring in only the pages they need."""
     for p in root.rglob("*"):
         if p.is_file():
-            fsync_file(p)
+            with p.open("rb") as fh:
+                os.fsync(fh.fileno())
+                large = drop_larger_than is not None and p.stat().st_size > drop_larger_than
+                if large and hasattr(os, "posix_fadvise"):
+                    os.posix_fadvise(fh.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
 
 
 def switch_current(index_dir: Path, build_id: str) -> None:
@@ -182,18 +190,26 @@ def _prune(bundles: Path, keep: str) -> None:
 
 
 class Texts:
-    """The documents' texts, read by byte span from `texts.bin` (memory-mapped)."""
+    """The documents' texts, read by byte span from `texts.bin`: memory-mapped for random access
+    (a service reads a few passages per query), or with plain reads (`mapped=False`: a build reading
+    every text once must not keep them all in its resident memory)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, mapped: bool = True) -> None:
         self._file = path.open("rb")
-        size = path.stat().st_size
-        self._map = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        self._size = path.stat().st_size
+        self._map: mmap.mmap | None = None
+        if mapped and self._size:
+            self._map = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ)
+            if hasattr(mmap, "MADV_RANDOM"):
+                self._map.madvise(mmap.MADV_RANDOM)
 
     def read(self, start: int, end: int) -> str:
-        return bytes(self._map[start:end]).decode("utf-8")
+        if self._map is not None:
+            return bytes(self._map[start:end]).decode("utf-8")
+        return os.pread(self._file.fileno(), end - start, start).decode("utf-8")
 
     def __len__(self) -> int:
-        return len(self._map)
+        return self._size
 
 
 class StoredDocument:

@@ -1,14 +1,16 @@
 """Writing a bundle while the build streams its documents, in memory that does not grow with the
 texts: each document's text goes to `texts.bin` as it comes, its rows to small integer arrays, its
-passage terms to the lexical index's spill file; vectors are written into memory-mapped `.npy`
-files; nothing holds the corpus.
+passage terms to the lexical index's spill file; vectors are appended to their `.npy` files and
+texts read back with plain reads (memory maps would keep every page touched resident); nothing
+holds the corpus.
 
     with BundleWriter(index_dir, build_id) as writer:
         for parts in documents:
             writer.add(parts)
         vectors = writer.vectors("sentence_vectors", writer.sentence_count, dimension)
-        for start, texts in writer.sentence_texts(batch):
-            vectors[start : start + len(texts)] = embed(texts)
+        for _, texts in writer.sentence_texts(batch):
+            vectors.append(embed(texts))
+        vectors.close()
         ...
         writer.finish(manifest, derived)
 
@@ -27,6 +29,7 @@ from types import TracebackType
 
 import numpy as np
 
+from rapporteur.bundle.arrays import NpyAppender, RowFile
 from rapporteur.bundle.lexical import LexicalIndexWriter
 from rapporteur.bundle.model import Chunk, DocumentRecord, passage_header
 from rapporteur.bundle.store import (
@@ -35,6 +38,7 @@ from rapporteur.bundle.store import (
     MANIFEST,
     NO_PAGE,
     NO_YEAR,
+    SMALL_FILE,
     Texts,
     fingerprint_files,
     fsync_tree,
@@ -198,7 +202,7 @@ class BundleWriter:
         if self._reader is None:
             self._texts.close()
             self._rows.close()
-            self._reader = Texts(self.path / "texts.bin")
+            self._reader = Texts(self.path / "texts.bin", mapped=False)
             self._chunk_table = np.concatenate(self._chunks) if self._chunks else np.zeros((0, 7), np.int64)
             self._sentence_table = np.concatenate(self._sentences) if self._sentences else np.zeros((0, 5), np.int64)
             self._chunks, self._sentences = [], []
@@ -228,15 +232,13 @@ class BundleWriter:
             rows = table[start : start + batch, 3:5]
             yield start, [texts.read(b0, b1) for b0, b1 in rows.tolist()]
 
-    def vectors(self, name: str, rows: int, dimension: int) -> np.ndarray:
-        """A memory-mapped `<name>.npy` of `rows` vectors to fill (stored as DENSE.stored_dtype)."""
-        return np.lib.format.open_memmap(
-            self.path / f"{name}.npy", mode="w+", dtype=np.dtype(DENSE.stored_dtype), shape=(rows, dimension)
-        )
+    def vectors(self, name: str, rows: int, dimension: int) -> NpyAppender:
+        """`<name>.npy` of `rows` vectors, to append in order (stored as DENSE.stored_dtype)."""
+        return NpyAppender(self.path / f"{name}.npy", rows, dimension, np.dtype(DENSE.stored_dtype))
 
-    def vectors_of(self, name: str) -> np.ndarray:
-        """The vectors written to `<name>.npy`, memory-mapped read-only."""
-        return np.load(self.path / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+    def vectors_of(self, name: str) -> RowFile:
+        """The vectors written to `<name>.npy`, read by rows (not mapped)."""
+        return RowFile(self.path / f"{name}.npy")
 
     # -- the end -----------------------------------------------------------------------------------
 
@@ -275,7 +277,7 @@ class BundleWriter:
         }
         manifest["files"] = fingerprint_files(tmp)
         (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
-        fsync_tree(tmp)
+        fsync_tree(tmp, drop_larger_than=SMALL_FILE)
         final = tmp.parent / self.build_id
         shutil.rmtree(final, ignore_errors=True)
         tmp.rename(final)
