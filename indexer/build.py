@@ -247,7 +247,11 @@ def _build(
         dense_kind = "exact"
         if DenseIndex.needs_ann(writer.chunk_count):
             bar = progress(writer.chunk_count, "approximate index") if progress else None
-            DenseIndex.build_ann(writer.vectors_of("passage_vectors"), writer.path / ANN, bar)
+            vectors = writer.vectors_of("passage_vectors")
+            try:
+                DenseIndex.build_ann(vectors, writer.path / ANN, bar)
+            finally:
+                vectors.close()
             if bar:
                 bar.close()
             dense_kind = DENSE.ann_factory

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from rapporteur.bundle.arrays import mapped_array
+from rapporteur.bundle.lexical import top_ids
 from rapporteur.parameters import DENSE
 
 VECTORS = "passage_vectors.npy"
@@ -32,7 +33,7 @@ class DenseIndex:
         self.vectors = vectors
         self.ann = ann
         # Below the threshold the exact search reads every vector at each query: keep them in RAM.
-        self._exact = np.ascontiguousarray(vectors, dtype=np.float32) if ann is None else None
+        self._exact = np.array(vectors, dtype=np.float32, copy=True) if ann is None else None
 
     @property
     def kind(self) -> str:
@@ -79,36 +80,58 @@ class DenseIndex:
         faiss.write_index(index, str(path))
 
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Ids and scores of the `k` nearest passages (exact scores), restricted to the `allowed` ids."""
+        """Ids (ascending) and exact scores of the `k` nearest passages, ties going to the lower id,
+        restricted to the `allowed` ids."""
+        if allowed is not None:
+            allowed = np.unique(np.asarray(allowed, dtype=np.int64))
         k = min(k, self.size if allowed is None else len(allowed))
         if k <= 0:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
         q = np.ascontiguousarray(query, dtype=np.float32).reshape(-1)
         if self._exact is not None or (allowed is not None and len(allowed) <= DENSE.exact_max_filtered):
-            ids = np.arange(self.size) if allowed is None else np.asarray(allowed, dtype=np.int64)
-            scores = self.scores_of(ids, q)
-            top = np.argpartition(-scores, k - 1)[:k] if k < len(ids) else np.arange(len(ids))
-            return ids[top], scores[top]
-        faiss = _faiss()
-        params = None
-        if allowed is not None:
-            bitmap = np.zeros(self.size, dtype=bool)
-            bitmap[allowed] = True
-            selector = faiss.IDSelectorBitmap(np.packbits(bitmap, bitorder="little"))
-            if hasattr(self.ann, "nprobe"):
-                params = faiss.SearchParametersIVF(sel=selector, nprobe=self.ann.nprobe)  # type: ignore[attr-defined]
-            elif hasattr(self.ann, "hnsw"):
-                params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(DENSE.hnsw_ef_search, k))
+            if allowed is None:
+                ids, scores = np.arange(self.size), self._exact @ q  # type: ignore[operator]
             else:
-                params = faiss.SearchParameters(sel=selector)
-        _, ids = self.ann.search(q.reshape(1, -1), k, params=params)  # type: ignore[attr-defined]
-        ids = ids[0][ids[0] >= 0].astype(np.int64)
-        return ids, self.scores_of(ids, q)
+                ids, scores = allowed, self.scores_of(allowed, q)
+            top = top_ids(scores, k)
+            return ids[top], scores[top]
+        ids = self._approximate(q, k, allowed)
+        order = np.argsort(ids)
+        return ids[order], self.scores_of(ids[order], q)
+
+    def _approximate(self, q: np.ndarray, k: int, allowed: np.ndarray | None) -> np.ndarray:
+        """Ids found by the approximate index. With a filter, the lists probed may hold fewer than
+        `k` allowed passages: probe four times as many until they do, or every list has been read."""
+        faiss = _faiss()
+        if allowed is None:
+            _, found = self.ann.search(q.reshape(1, -1), k)  # type: ignore[attr-defined]
+            return found[0][found[0] >= 0].astype(np.int64)
+        bitmap = np.zeros(self.size, dtype=bool)
+        bitmap[allowed] = True
+        selector = faiss.IDSelectorBitmap(np.packbits(bitmap, bitorder="little"))
+        if not hasattr(self.ann, "nprobe"):
+            params = (
+                faiss.SearchParametersHNSW(sel=selector, efSearch=max(DENSE.hnsw_ef_search, k))
+                if hasattr(self.ann, "hnsw")
+                else faiss.SearchParameters(sel=selector)
+            )
+            _, found = self.ann.search(q.reshape(1, -1), k, params=params)  # type: ignore[attr-defined]
+            return found[0][found[0] >= 0].astype(np.int64)
+        lists = int(self.ann.nlist)  # type: ignore[attr-defined]
+        probes = int(self.ann.nprobe)  # type: ignore[attr-defined]
+        while True:
+            params = faiss.SearchParametersIVF(sel=selector, nprobe=min(probes, lists))
+            _, found = self.ann.search(q.reshape(1, -1), k, params=params)  # type: ignore[attr-defined]
+            ids = found[0][found[0] >= 0].astype(np.int64)
+            if len(ids) >= k or probes >= lists:
+                return ids
+            probes *= 4
 
     def scores_of(self, ids: np.ndarray, query: np.ndarray) -> np.ndarray:
-        """Exact inner products of the passages `ids` with `query`."""
+        """Exact inner products of the passages `ids` with `query`, in the order of `ids`."""
+        ids = np.asarray(ids, dtype=np.int64)
         if self._exact is not None:
-            rows = self._exact if len(ids) == self.size else self._exact[ids]
+            rows = self._exact[ids]
         else:
             rows = np.asarray(self.vectors[np.sort(ids)], dtype=np.float32)
             order = np.argsort(np.argsort(ids, kind="stable"), kind="stable")

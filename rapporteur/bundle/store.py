@@ -436,7 +436,7 @@ def load_bundle(path: Path, verify: Verification = "sampled") -> Bundle:
             document_spans=spans,
             doc_index={d.meta.id: i for i, d in enumerate(documents)},
         )
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError, IndexError) as exc:
+    except (OSError, EOFError, ValueError, KeyError, TypeError, RuntimeError, IndexError) as exc:
         raise _refused(root, f"corrupt bundle ({type(exc).__name__}: {exc})") from exc
     check_consistency(bundle, spans, paths)
     return bundle
@@ -505,3 +505,5 @@ def check_consistency(bundle: Bundle, spans: np.ndarray, paths: list[str]) -> No
             raise _refused(root, f"{name} vectors are not of unit norm")
     if bundle.dense.ann is not None and bundle.dense.ann.d != dimension:
         raise _refused(root, f"the approximate index is not of dimension {dimension}")
+    if bundle.dense.ann is not None and bundle.dense.ann.ntotal != n_chunks:
+        raise _refused(root, "the approximate index does not hold one vector per chunk")

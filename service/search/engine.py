@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import date
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 import numpy as np
@@ -72,7 +72,9 @@ class SearchEngine:
         self.answers = answering.AnswerContext(bundle, bundle.lexical.idf())
         self.calibration = calibration or Calibration.for_embedder(embedder.name, index_dir_of(bundle.path))
         self.scope = Scope.from_bundle(bundle, today)
-        self._query_vectors = lru_cache(maxsize=query_cache)(self._embed_query)
+        # A function of the embedder alone: a cache holding the engine would keep a replaced bundle
+        # (its maps and open files) alive until the cycle collector runs.
+        self._query_vectors = lru_cache(maxsize=query_cache)(partial(_embed_read_only, embedder))
 
     @classmethod
     def from_path(
@@ -110,11 +112,6 @@ class SearchEngine:
         if filters.year is not None:
             allowed &= codes[1] == filters.year
         return allowed
-
-    def _embed_query(self, text: str) -> np.ndarray:
-        vector = self.embedder.embed_query(text)
-        vector.flags.writeable = False  # shared by every later query with the same text
-        return vector
 
     def query_vector(self, plan: QueryPlan) -> np.ndarray:
         """The query's embedding; the most recent ones are kept, since a page asks for the same text
@@ -207,7 +204,8 @@ class SearchEngine:
     # -- the pipelines -----------------------------------------------------------------------------
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None, mode: Mode = "hybrid") -> SearchResult:
-        """Top `k` passages for `query`."""
+        """Top `k` passages for `query`, `k` at most the candidates (`RankingParams.lexical_candidates`
+        and `dense_candidates`, united in hybrid mode): a full ranking is `retriever_scores`'s job."""
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}")
         started = time.perf_counter()
@@ -273,3 +271,9 @@ def _relative(span: tuple[int, int] | None, offset: int, length: int) -> tuple[i
         return None
     start, end = max(0, span[0] - offset), min(length, span[1] - offset)
     return (start, end) if end > start else None
+
+
+def _embed_read_only(embedder: Embedder, text: str) -> np.ndarray:
+    vector = embedder.embed_query(text)
+    vector.flags.writeable = False  # shared by every later query with the same text
+    return vector

@@ -29,8 +29,9 @@ def limit_threads(n: int = 1) -> None:
 
 
 class ThreadBudget:
-    """Threads for the next search: all of `solo` when it is the only one in flight, one each when
-    several run at once (they then share the cores between them)."""
+    """Threads for the next engine call: all of `solo` when it is the only one in flight, one when
+    others are. A call keeps what it got until it ends, so a second call arriving during a solo
+    one briefly oversubscribes the cores (solo + 1 threads): cheaper than waiting for it."""
 
     def __init__(self, solo: int) -> None:
         self.solo = max(1, solo)

@@ -55,3 +55,35 @@ def test_scores_of_any_passages_in_any_order(tmp_path: Path) -> None:
     index = DenseIndex.load(_bundle_dir(tmp_path, vectors, ann=True))
     ids = np.array([250, 3, 77, 3])
     assert np.allclose(index.scores_of(ids, vectors[3]), vectors[ids] @ vectors[3], atol=1e-5)
+
+
+def test_ties_go_to_the_lower_id_and_scores_follow_the_ids_given(tmp_path: Path) -> None:
+    vectors = np.repeat(_vectors(1), 300, axis=0)  # 300 identical passages
+    index = DenseIndex.load(_bundle_dir(tmp_path, vectors, ann=False))
+    ids, _ = index.search(vectors[0], k=10)
+    assert ids.tolist() == list(range(10))
+    ids, _ = index.search(vectors[0], k=3, allowed=np.array([250, 7, 7, 120]))
+    assert ids.tolist() == [7, 120, 250]
+    distinct = (
+        DenseIndex.load(_bundle_dir(tmp_path / "d", _vectors(3), ann=False))
+        if (tmp_path / "d").mkdir() is None
+        else None
+    )
+    q = distinct.vectors[2]
+    assert np.allclose(distinct.scores_of(np.array([2, 1, 0]), q), distinct.vectors[[2, 1, 0]] @ q)
+
+
+def test_a_filter_whose_passages_lie_far_from_the_query_still_gets_k_results(tmp_path: Path, monkeypatch) -> None:
+    from dataclasses import replace
+
+    from rapporteur.bundle import dense
+
+    monkeypatch.setattr(dense, "DENSE", replace(dense.DENSE, exact_max_filtered=10))
+    vectors = _vectors(3000)
+    index = DenseIndex.load(_bundle_dir(tmp_path, vectors, ann=True))
+    index.ann.nprobe = 1
+    query = vectors[0]
+    far = np.argsort(vectors @ query)[:300]  # the 300 passages least like the query
+    ids, scores = index.search(query, k=50, allowed=far)
+    assert len(ids) == 50 and set(ids.tolist()) <= set(far.tolist())
+    assert np.allclose(scores, vectors[ids] @ query, atol=1e-5)
