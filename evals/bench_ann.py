@@ -33,7 +33,7 @@ import numpy as np
 from evals.dataset import load_questions
 from evals.report_sections import replace_section, sections_of
 from evals.synthetic_corpus import CHARS_PER_CHUNK, documents
-from rapporteur.bundle.dense import ivf_lists
+from rapporteur.bundle.dense import add_in_batches, ivf_lists, trained_ann
 from rapporteur.embedders.random_words import RandomWordsEmbedder
 from rapporteur.parameters import DENSE, RANKING
 
@@ -79,19 +79,12 @@ def recall_by_score(found: np.ndarray, exact_scores: np.ndarray, vectors: np.nda
 def measure(factory: str, vectors: np.ndarray, queries: np.ndarray, exact_top: np.ndarray) -> list[dict[str, object]]:
     import faiss
 
-    n, dimension = vectors.shape
+    n = len(vectors)
     spec = factory.format(lists=ivf_lists(n))
     started = time.perf_counter()
-    index = faiss.index_factory(dimension, spec, faiss.METRIC_INNER_PRODUCT)
-    if hasattr(index, "hnsw"):
-        index.hnsw.efConstruction = DENSE.hnsw_ef_construction
-    if not index.is_trained:
-        rng = np.random.default_rng(0)
-        sample = np.sort(rng.choice(n, size=min(n, DENSE.train_sample), replace=False))
-        index.train(vectors[sample])
+    index = trained_ann(vectors, factory)
     train_s = time.perf_counter() - started
-    for start in range(0, n, 65536):
-        index.add(vectors[start : start + 65536])
+    add_in_batches(index, vectors)
     build_s = time.perf_counter() - started
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "ann.faiss"

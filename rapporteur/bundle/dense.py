@@ -63,21 +63,9 @@ class DenseIndex:
     @staticmethod
     def build_ann(vectors: np.ndarray, path: Path, progress: object | None = None, batch: int = 65536) -> None:
         """Train the approximate index on a sample of `vectors`, add them all in batches, save it."""
-        faiss = _faiss()
-        n, dimension = vectors.shape
-        factory = DENSE.ann_factory.format(lists=ivf_lists(n))
-        index = faiss.index_factory(dimension, factory, faiss.METRIC_INNER_PRODUCT)
-        if hasattr(index, "hnsw"):
-            index.hnsw.efConstruction = DENSE.hnsw_ef_construction
-        if not index.is_trained:
-            rng = np.random.default_rng(0)
-            sample = np.sort(rng.choice(n, size=min(n, DENSE.train_sample), replace=False))
-            index.train(np.ascontiguousarray(vectors[sample], dtype=np.float32))
-        for start in range(0, n, batch):
-            index.add(np.ascontiguousarray(vectors[start : start + batch], dtype=np.float32))
-            if progress is not None:
-                progress.update(min(batch, n - start))  # type: ignore[attr-defined]
-        faiss.write_index(index, str(path))
+        index = trained_ann(vectors, DENSE.ann_factory)
+        add_in_batches(index, vectors, progress, batch)
+        _faiss().write_index(index, str(path))
 
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Ids (ascending) and exact scores of the `k` nearest passages, ties going to the lower id,
@@ -137,6 +125,30 @@ class DenseIndex:
             order = np.argsort(np.argsort(ids, kind="stable"), kind="stable")
             rows = rows[order]
         return rows @ np.asarray(query, dtype=np.float32)
+
+
+def trained_ann(vectors: np.ndarray, factory: str) -> object:
+    """An empty FAISS index of kind `factory` (`{lists}` becomes ivf_lists(n)) for `vectors`, trained
+    on a sample of them when its kind needs training."""
+    faiss = _faiss()
+    n, dimension = vectors.shape
+    index = faiss.index_factory(dimension, factory.format(lists=ivf_lists(n)), faiss.METRIC_INNER_PRODUCT)
+    if hasattr(index, "hnsw"):
+        index.hnsw.efConstruction = DENSE.hnsw_ef_construction
+    if not index.is_trained:
+        rng = np.random.default_rng(0)
+        sample = np.sort(rng.choice(n, size=min(n, DENSE.train_sample), replace=False))
+        index.train(np.ascontiguousarray(vectors[sample], dtype=np.float32))
+    return index
+
+
+def add_in_batches(index: object, vectors: np.ndarray, progress: object | None = None, batch: int = 65536) -> None:
+    """Add every row of `vectors` to `index`, `batch` rows at a time (they may be read from disk)."""
+    n = len(vectors)
+    for start in range(0, n, batch):
+        index.add(np.ascontiguousarray(vectors[start : start + batch], dtype=np.float32))  # type: ignore[attr-defined]
+        if progress is not None:
+            progress.update(min(batch, n - start))  # type: ignore[attr-defined]
 
 
 def ivf_lists(n: int) -> int:
