@@ -93,3 +93,40 @@ export function fetchJson(path, options, signal) {
 export function isAbort(err) {
   return err && err.name === "AbortError";
 }
+
+/**
+ * The latest request of one view, and its result: starting a request aborts the previous one, and only
+ * the latest may render (`isLatest`). `data` holds its result for `key`, so that coming back to the same
+ * view does not ask again; `forget()` drops the key after a failure, so that the next visit retries.
+ */
+export function LatestRequest() {
+  this.seq = 0;
+  this.controller = null;
+  this.key = null;
+  this.data = null;
+}
+
+/** The result kept for `key`, or null. */
+LatestRequest.prototype.cached = function (key) {
+  return key === this.key && this.data ? this.data : null;
+};
+
+/** Start the request for `key`: { signal, isLatest() }. */
+LatestRequest.prototype.start = function (key) {
+  if (this.controller) this.controller.abort();
+  this.controller = new AbortController();
+  this.key = key;
+  this.data = null;
+  var seq = ++this.seq;
+  var self = this;
+  return {
+    signal: this.controller.signal,
+    isLatest: function () {
+      return seq === self.seq;
+    },
+  };
+};
+
+LatestRequest.prototype.forget = function () {
+  this.key = null;
+};

@@ -3,14 +3,14 @@
  * the toggle between the two and the "copy the extract and its citation" button.
  */
 
-import { fetchJson, isAbort } from "../api.js";
+import { LatestRequest, fetchJson, isAbort } from "../api.js";
 import { els, showDocumentView } from "../page.js";
 import { clear, codePointMapper, copyLine, displayText, h, oneLine } from "../text.js";
 import { buildUrl, readUrl, searchPart } from "../url-state.js";
 import { loadFacets } from "./filters.js";
 import { clearError, setStatus, showError } from "./status.js";
 
-const docReq = { seq: 0, controller: null, data: null, key: null };
+const docReq = new LatestRequest();
 
 function present(v) {
   return v !== undefined && v !== null && String(v).trim() !== "";
@@ -70,16 +70,12 @@ function normaliseDocument(data, s) {
 export function openDocument(s) {
   var key = JSON.stringify([s.doc, s.start, s.end, s.full]);
   showDocumentView(s);
-  if (key === docReq.key && docReq.data) {
-    renderDocument(s, docReq.data);
+  var cached = docReq.cached(key);
+  if (cached) {
+    renderDocument(s, cached);
     return;
   }
-  if (docReq.controller) docReq.controller.abort();
-  var controller = new AbortController();
-  docReq.controller = controller;
-  var seq = ++docReq.seq;
-  docReq.key = key;
-  docReq.data = null;
+  var request = docReq.start(key);
   clearError();
   clear(els.docBody);
   els.docTitle.textContent = "Chargement du document…";
@@ -90,16 +86,16 @@ export function openDocument(s) {
   var path = "v1/documents/" + encodeURIComponent(s.doc);
   var hasSpan = s.start !== null && s.end !== null;
   if (hasSpan && !s.full) path += "?" + new URLSearchParams({ start: String(s.start), end: String(s.end) }).toString();
-  fetchJson(path, null, controller.signal)
+  fetchJson(path, null, request.signal)
     .then(function (data) {
-      if (seq !== docReq.seq) return;
+      if (!request.isLatest()) return;
       docReq.data = data;
       renderDocument(s, data);
       loadFacets(); // when they failed, e.g. the service was unreachable when the page loaded
     })
     .catch(function (err) {
-      if (isAbort(err) || seq !== docReq.seq) return;
-      docReq.key = null;
+      if (isAbort(err) || !request.isLatest()) return;
+      docReq.forget();
       els.docTitle.textContent = "Document indisponible";
       setStatus("Le document n'a pas pu être chargé.");
       showError(err, "document", function () {
@@ -107,7 +103,7 @@ export function openDocument(s) {
       });
     })
     .finally(function () {
-      if (seq === docReq.seq) els.docView.removeAttribute("aria-busy");
+      if (request.isLatest()) els.docView.removeAttribute("aria-busy");
     });
 }
 

@@ -4,7 +4,7 @@
  * The last search is kept: going back to it from a document shows it again without asking the service.
  */
 
-import { fetchJson, isAbort } from "../api.js";
+import { LatestRequest, fetchJson, isAbort } from "../api.js";
 import { els, showResults, state } from "../page.js";
 import { clear, h, plural } from "../text.js";
 import { FILTERS, readUrl } from "../url-state.js";
@@ -16,7 +16,7 @@ import { clearError, setStatus, showError } from "./status.js";
 const PASSAGES = 10;
 const FILTER_NAMES = { organisation: "organisation", year: "année", kind: "type" };
 
-const search = { seq: 0, controller: null, key: null, data: null };
+const search = new LatestRequest();
 
 function searchKey(s) {
   return JSON.stringify([s.q, s.organisation, s.year, s.kind]);
@@ -24,7 +24,7 @@ function searchKey(s) {
 
 /** Whether the results of the search of state `s` are here (shown again without asking the service). */
 export function hasResultsFor(s) {
-  return !!(searchKey(s) === search.key && search.data);
+  return !!search.cached(searchKey(s));
 }
 
 /** Whether the search of state `s` is the last one run (its results here or on the way). */
@@ -34,22 +34,17 @@ export function isLastSearch(s) {
 
 /** The next search runs even when it is the same as the last one. */
 export function forgetSearch() {
-  search.key = null;
+  search.forget();
 }
 
 /** Show the results of the search of state `s`, asking the service unless they are here. */
 export function runSearch(s) {
   var key = searchKey(s);
-  if (key === search.key && search.data) {
+  if (search.cached(key)) {
     showResults();
     return;
   }
-  if (search.controller) search.controller.abort();
-  var controller = new AbortController();
-  search.controller = controller;
-  var seq = ++search.seq;
-  search.key = key;
-  search.data = null;
+  var request = search.start(key);
   clearError();
   showResults();
   renderEmpty(s);
@@ -64,17 +59,17 @@ export function runSearch(s) {
   fetchJson(
     "v1/ask",
     { method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" }, body: JSON.stringify(body) },
-    controller.signal
+    request.signal
   )
     .then(function (data) {
-      if (seq !== search.seq) return;
+      if (!request.isLatest()) return;
       search.data = data;
       renderResults(s, data);
       loadFacets(); // when they failed, e.g. the service was unreachable when the page loaded
     })
     .catch(function (err) {
-      if (isAbort(err) || seq !== search.seq) return;
-      search.key = null;
+      if (isAbort(err) || !request.isLatest()) return;
+      search.forget();
       renderEmpty(s);
       els.results.hidden = true;
       setStatus("La recherche n'a pas abouti.");
@@ -83,7 +78,7 @@ export function runSearch(s) {
       });
     })
     .finally(function () {
-      if (seq !== search.seq) return;
+      if (!request.isLatest()) return;
       els.results.removeAttribute("aria-busy");
       els.results.classList.remove("is-loading");
     });
