@@ -31,10 +31,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
-
+from evals.bench import summary, timed
 from evals.report_sections import replace_section
 from evals.synthetic_corpus import write_corpus
+from service.serving import bundle_size
 
 ROOT = Path(__file__).resolve().parents[1]
 EMBEDDER = "random"
@@ -54,10 +54,6 @@ def run_measured(command: list[str], log: Path, env: dict[str, str] | None = Non
     return seconds, usage.ru_maxrss * 1024
 
 
-def directory_bytes(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-
-
 def rss_bytes(field: str = "VmRSS") -> int:
     """Resident memory of this process: all of it (VmRSS), or its private part (RssAnon), the rest
     being pages of memory-mapped bundle files, which the page cache shares and can reclaim."""
@@ -68,8 +64,7 @@ def rss_bytes(field: str = "VmRSS") -> int:
 
 
 def percentiles(ms: list[float]) -> dict[str, float]:
-    values = np.asarray(ms, dtype=np.float64)
-    return {"p50": round(float(np.percentile(values, 50)), 2), "p99": round(float(np.percentile(values, 99)), 2)}
+    return {name: round(value, 2) for name, value in summary(ms).items() if name in ("p50", "p99")}
 
 
 # -- in the probe process -----------------------------------------------------------------------------
@@ -97,18 +92,12 @@ def probe(index: Path, rounds: int = 2) -> dict[str, object]:
     for round_ in range(rounds):
         for q in questions:
             plan = engine.plan(q)
-            t = time.perf_counter()
-            engine.embedder.embed_query(plan.dense_text)
-            embedding = (time.perf_counter() - t) * 1000
-            timings = {"embedding": embedding}
-            for name, call in (
-                ("search", lambda q=q: engine.search(q, k=10)),
-                ("filtered", lambda q=q: engine.search(q, k=10, filters=filters)),
-                ("ask", lambda q=q: engine.ask(q, k=5)),
-            ):
-                t = time.perf_counter()
-                call()
-                timings[name] = (time.perf_counter() - t) * 1000
+            timings = {
+                "embedding": timed(lambda plan=plan: engine.embedder.embed_query(plan.dense_text)),
+                "search": timed(lambda q=q: engine.search(q, k=10)),
+                "filtered": timed(lambda q=q: engine.search(q, k=10, filters=filters)),
+                "ask": timed(lambda q=q: engine.ask(q, k=5)),
+            }
             if first_search_ms is None:
                 first_search_ms = timings["search"]
             if round_ == rounds - 1:  # the first round pages the memory-mapped files in
@@ -178,7 +167,7 @@ def bench_size(chunks: int, work: Path, workers: int) -> dict[str, object]:
         ],
         work / "build.log",
     )
-    bundle_bytes = directory_bytes(index / "bundles")
+    bundle_bytes = bundle_size(index / "bundles")
     print(f"{chunks} chunks: built in {build_s:.0f} s; loading and querying…", file=sys.stderr)
     out = work / "probe.json"
     _, probe_rss = run_measured(
