@@ -19,6 +19,7 @@ from service.api.middleware import (
     ScopedCORSMiddleware,
     UrlEncodingMiddleware,
 )
+from service.api.rate_limits import BucketStore
 from service.api.routes import admin, documents, ops, search, suggest
 from service.api.routes.web import mount_web
 from service.serving import BundleSlot
@@ -28,8 +29,9 @@ citations. Chaque réponse porte l'identifiant de l'index qui l'a produite dans 
 `X-Index-Build`. Les erreurs ont la forme `{"detail": "…", "errors": [{"location", "message"}]}`."""
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """The service over the index directory of `settings` (read from the environment when omitted)."""
+def create_app(settings: Settings | None = None, rate_limits: BucketStore | None = None) -> FastAPI:
+    """The service over the index directory of `settings` (read from the environment when omitted);
+    its rate limit keeps its buckets in this process, or in the `rate_limits` replicas share."""
     settings = settings or Settings()
     metrics = Metrics()
     slot = BundleSlot(
@@ -72,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_clients=settings.rate_limit_max_clients,
         metrics=metrics,
         cost_unit_s=settings.rate_limit_cost_unit_ms / 1000,
+        store=rate_limits,
     )
     app.add_middleware(UrlEncodingMiddleware, metrics=metrics)
     app.add_middleware(ScopedCORSMiddleware, origins=settings.cors_origins)

@@ -9,7 +9,6 @@ import math
 import re
 import time
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from urllib.parse import unquote_to_bytes
 
@@ -21,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.api.errors import json_error
 from service.api.metrics import Metrics
+from service.api.rate_limits import BucketStore, LocalBuckets, TokenBuckets
 from service.serving import BundleSlot
 
 log = logging.getLogger("service.access")
@@ -333,7 +333,8 @@ class RateLimitMiddleware:
 
     Every route but the health probes is limited. A request takes one token when it arrives; one
     that made the engine work longer than `cost_unit_s` pays the difference afterwards (a request
-    that cost three normal searches takes three tokens), so expensive queries run out sooner.
+    that cost three normal searches takes three tokens), so expensive queries run out sooner. The
+    buckets live in this process, or in a `store` that several replicas share.
     """
 
     EXEMPT = frozenset({"/healthz", "/readyz"})
@@ -351,17 +352,15 @@ class RateLimitMiddleware:
         cost_unit_s: float = 0.05,
         clock: Callable[[], float] = time.monotonic,
         tarpit_s: float = 1.0,
+        store: BucketStore | None = None,
     ) -> None:
         self.app = app
         self.tarpit_s = tarpit_s
-        self.rate = per_minute / 60.0
-        self.burst = float(burst)
+        self.enabled = per_minute > 0
         self.include_loopback = include_loopback
-        self.max_clients = max_clients
         self.metrics = metrics
         self.cost_unit_s = cost_unit_s
-        self.clock = clock
-        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()  # tokens, last update
+        self.store = store or LocalBuckets(TokenBuckets(per_minute, burst, max_clients, clock))
 
     @staticmethod
     def _is_loopback(host: str) -> bool:
@@ -370,30 +369,8 @@ class RateLimitMiddleware:
         except ValueError:
             return host == "localhost"
 
-    def retry_after(self, client: str, cost: float = 1.0) -> float | None:
-        """Seconds to wait before `client` may send again, or None when allowed (`cost` tokens taken)."""
-        now = self.clock()
-        tokens, last = self._buckets.pop(client, (self.burst, now))
-        tokens = min(self.burst, tokens + (now - last) * self.rate)
-        if tokens >= cost:
-            self._buckets[client] = (tokens - cost, now)
-            wait = None
-        else:
-            self._buckets[client] = (tokens, now)
-            wait = (cost - tokens) / self.rate
-        while len(self._buckets) > self.max_clients:
-            self._buckets.popitem(last=False)
-        return wait
-
-    def charge(self, client: str, tokens: float) -> None:
-        """Take `tokens` more from `client` (its bucket may go below zero: it then waits longer)."""
-        if tokens <= 0 or client not in self._buckets:
-            return
-        left, last = self._buckets[client]
-        self._buckets[client] = (max(left - tokens, -self.burst), last)
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.rate <= 0 or scope["type"] != "http" or scope.get("path", "") in self.EXEMPT:
+        if not self.enabled or scope["type"] != "http" or scope.get("path", "") in self.EXEMPT:
             await self.app(scope, receive, send)
             return
         client = (scope.get("client") or ("unknown", 0))[0]
@@ -401,13 +378,15 @@ class RateLimitMiddleware:
             await self.app(scope, receive, send)
             return
         path = scope.get("path", "")
-        wait = self.retry_after(client, self.LIGHT_COST if path == "/" or path.startswith(self.LIGHT_PREFIXES) else 1.0)
+        cost = self.LIGHT_COST if path == "/" or path.startswith(self.LIGHT_PREFIXES) else 1.0
+        wait = await self.store.take(client, cost)
         if wait is None:
             try:
                 await self.app(scope, receive, send)
             finally:
                 work = _state(scope).get("engine_seconds", 0.0)
-                self.charge(client, work / self.cost_unit_s - 1.0)
+                if work > self.cost_unit_s:
+                    await self.store.charge(client, work / self.cost_unit_s - 1.0)
             return
         seconds = max(1, math.ceil(wait))
         self.metrics.rejected.labels("rate_limited").inc()

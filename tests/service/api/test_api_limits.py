@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from service.api.metrics import Metrics
 from service.api.middleware import RateLimitMiddleware
+from service.api.rate_limits import TokenBuckets
 
 CAP = 64 * 1024
 
@@ -104,31 +105,24 @@ def test_rate_limit_answers_429_with_retry_after(make_client) -> None:
 
 def test_rate_limit_refills_and_skips_loopback() -> None:
     now = [0.0]
-    limiter = RateLimitMiddleware(
-        app=None,  # type: ignore[arg-type]
-        per_minute=60,
-        burst=2,
-        include_loopback=False,
-        max_clients=100,
-        metrics=Metrics(),
-        clock=lambda: now[0],
-    )
-    assert limiter.retry_after("203.0.113.7") is None
-    assert limiter.retry_after("203.0.113.7") is None
-    wait = limiter.retry_after("203.0.113.7")
+    buckets = TokenBuckets(per_minute=60, burst=2, max_clients=100, clock=lambda: now[0])
+    assert buckets.take("203.0.113.7") is None
+    assert buckets.take("203.0.113.7") is None
+    wait = buckets.take("203.0.113.7")
     assert wait == pytest.approx(1.0)
-    assert limiter.retry_after("198.51.100.1") is None  # buckets are per client
+    assert buckets.take("198.51.100.1") is None  # buckets are per client
     now[0] += 1.0
-    assert limiter.retry_after("203.0.113.7") is None
+    assert buckets.take("203.0.113.7") is None
+    limiter = RateLimitMiddleware(None, 60, 2, False, 100, Metrics())  # type: ignore[arg-type]
     assert limiter._is_loopback("127.0.0.1") and limiter._is_loopback("::1")
     assert not limiter._is_loopback("10.0.0.1") and not limiter._is_loopback("testclient")
 
 
 def test_rate_limit_forgets_the_oldest_clients() -> None:
-    limiter = RateLimitMiddleware(None, 60, 1, False, 100, Metrics())  # type: ignore[arg-type]
+    buckets = TokenBuckets(60, 1, 100)
     for i in range(250):
-        limiter.retry_after(f"192.0.2.{i % 256}-{i}")
-    assert len(limiter._buckets) == 100
+        buckets.take(f"192.0.2.{i % 256}-{i}")
+    assert len(buckets) == 100
 
 
 # -- deadline -------------------------------------------------------------------------------------------

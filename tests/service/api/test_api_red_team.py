@@ -49,8 +49,8 @@ def test_a_request_that_made_the_engine_work_longer_takes_more_tokens() -> None:
     runner = threading.Thread(target=anyio.run, args=(run,))  # its own loop, whatever this thread runs
     runner.start()
     runner.join(30)
-    normal, _ = limiter._buckets["198.51.100.1"]
-    expensive, _ = limiter._buckets["198.51.100.2"]
+    normal = limiter.store.buckets.tokens("198.51.100.1")  # type: ignore[attr-defined]
+    expensive = limiter.store.buckets.tokens("198.51.100.2")  # type: ignore[attr-defined]
     assert normal == pytest.approx(7.0, abs=0.1)
     assert expensive == pytest.approx(1.0, abs=0.1)
 
