@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install --quiet --upgrade pip
 	# torch: the local CPU wheel (pinned); any other spec would download a multi-GB CUDA build.
 	$(PY) -m pip install --quiet "torch==2.13.0"
-	$(PY) -m pip install --quiet -e ".[dev,st]"
+	$(PY) -m pip install --quiet -e ".[dev,st,ray]"
 	# Browser tests: Debian's chromium driven by Playwright for Python (never `playwright install`);
 	# the edge tests: Debian's nginx.
 	@{ test -x /usr/bin/chromium && command -v nginx >/dev/null 2>&1; } \

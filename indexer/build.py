@@ -12,12 +12,15 @@ import logging
 import multiprocessing
 import os
 import secrets
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -191,17 +194,21 @@ def build_index(
     force: bool = False,
     progress: ProgressFactory | None = None,
     workers: int = 1,
+    execution: Execution | None = None,
 ) -> BuildReport:
     """Build (or confirm up to date) the bundle of `corpus_dir` in `index_dir`.
 
     Documents stream through: memory holds the indexes' integer tables and the corpus-wide data,
-    never the corpus. `workers` processes cut documents for a large corpus. One build at a time
-    per index directory (BuildLockedError otherwise). A disk error (full, read-only) raises
+    never the corpus. `workers` processes cut documents for a large corpus; another `execution`
+    (a Ray cluster) runs the cutting and the embedding elsewhere, for the same bundle. One build at
+    a time per index directory (BuildLockedError otherwise). A disk error (full, read-only) raises
     BuildWriteError, and leaves no partial file: the bundle in service stays.
     """
     try:
         with build_lock(index_dir):
-            return _build(corpus_dir, index_dir, embedder, params, force, progress, workers)
+            return _build(
+                corpus_dir, index_dir, embedder, params, force, progress, execution or LocalExecution(workers)
+            )
     except OSError as exc:
         where = exc.filename or index_dir
         raise BuildWriteError(f"cannot write the index: {exc.strerror or exc} ({where})") from exc
@@ -214,7 +221,7 @@ def _build(
     params: ChunkingParams,
     force: bool,
     progress: ProgressFactory | None,
-    workers: int,
+    execution: Execution,
 ) -> BuildReport:
     started = time.perf_counter()
     entries = discover(corpus_dir)
@@ -238,12 +245,18 @@ def _build(
     built_at = datetime.now(UTC)
     # Unique even for two builds of one corpus in the same second.
     build_id = f"{built_at:%Y%m%dT%H%M%S}-{fingerprint[:8]}-{secrets.token_hex(3)}"
-    with BundleWriter(index_dir, build_id) as writer:
-        derived, skipped = _cut_all(entries, writer, params, progress, workers, corpus_bytes)
+    with BundleWriter(index_dir, build_id) as writer, contextlib.ExitStack() as scratch:
+        derived, skipped = _cut_all(entries, writer, params, progress, execution, corpus_bytes)
         if not writer.document_count:
             raise NothingToIndexError(f"nothing indexable in {corpus_dir} ({len(skipped)} file(s) skipped)")
-        cache = EmbeddingCache(index_dir / "cache", embedder.name, embedder.dimension) if embedder.cacheable else None
-        embedded = _embed_all(writer, embedder, cache, progress)
+        cache = None
+        if embedder.cacheable:
+            cache = EmbeddingCache(index_dir / "cache", embedder.name, embedder.dimension)
+        elif execution.embeds_ahead:  # the vectors made elsewhere need a place until they are written
+            where = scratch.enter_context(tempfile.TemporaryDirectory(prefix=".scratch-", dir=index_dir))
+            cache = EmbeddingCache(Path(where), embedder.name, embedder.dimension)
+        embedded = execution.embed_ahead(writer, cache, progress) if cache is not None else 0
+        embedded += _embed_all(writer, embedder, cache, progress)
         dense_kind = "exact"
         if DenseIndex.needs_ann(writer.chunk_count):
             bar = progress(writer.chunk_count, "approximate index") if progress else None
@@ -288,8 +301,45 @@ def _build(
     )
 
 
+CutResults = Iterator[CutDocument | Skipped]
+
+
+class Execution(Protocol):
+    """Where the heavy stages of a build run. The driver (this process) always writes the bundle."""
+
+    embeds_ahead: bool  # whether `embed_ahead` embeds (the build then gives it a cache to fill)
+
+    def cut(self, entries: list[CorpusEntry], params: ChunkingParams) -> AbstractContextManager[CutResults]:
+        """The documents of `entries` cut, in corpus order."""
+
+    def embed_ahead(self, writer: BundleWriter, cache: EmbeddingCache, progress: ProgressFactory | None) -> int:
+        """Put the vectors of the writer's texts that `cache` lacks into it; returns how many it embedded."""
+
+
 # Below this many documents, cutting them in worker processes costs more than it saves.
 POOL_MIN_DOCUMENTS = 64
+
+
+class LocalExecution:
+    """This machine: documents cut in `workers` processes for a large corpus, texts embedded in
+    this process as the vectors are written."""
+
+    embeds_ahead = False
+
+    def __init__(self, workers: int = 1) -> None:
+        self.workers = workers
+
+    @contextlib.contextmanager
+    def cut(self, entries: list[CorpusEntry], params: ChunkingParams) -> Iterator[CutResults]:
+        cut = functools.partial(cut_document, params=params)
+        if self.workers > 1 and len(entries) >= POOL_MIN_DOCUMENTS:
+            with multiprocessing.get_context("forkserver").Pool(self.workers, _warm_worker) as pool:
+                yield pool.imap(cut, entries, chunksize=4)
+        else:
+            yield map(cut, entries)
+
+    def embed_ahead(self, writer: BundleWriter, cache: EmbeddingCache, progress: ProgressFactory | None) -> int:
+        return 0
 
 
 def _cut_all(
@@ -297,11 +347,11 @@ def _cut_all(
     writer: BundleWriter,
     params: ChunkingParams,
     progress: ProgressFactory | None,
-    workers: int,
+    execution: Execution,
     corpus_bytes: int,
 ) -> tuple[DerivedData, list[tuple[str, str]]]:
-    """Cut every document (in `workers` processes for a large corpus) and hand it to the writer as
-    it comes, in corpus order; gather the corpus-wide data on the way."""
+    """Cut every document (as `execution` does it) and hand it to the writer as it comes, in corpus
+    order; gather the corpus-wide data on the way."""
     default_gazetteer()  # loaded once, before any worker starts
     acronyms: Counter[tuple[str, str]] = Counter()
     vocabulary: Counter[str] = Counter()
@@ -309,13 +359,7 @@ def _cut_all(
     suggestions = SuggestionCollector(SuggestionCollector.rate_for(corpus_bytes))
     skipped: list[tuple[str, str]] = []
     bar = progress(len(entries), "reading and cutting documents") if progress else None
-    cut = functools.partial(cut_document, params=params)
-    with contextlib.ExitStack() as stack:
-        if workers > 1 and len(entries) >= POOL_MIN_DOCUMENTS:
-            pool = stack.enter_context(multiprocessing.get_context("forkserver").Pool(workers, _warm_worker))
-            results: Iterator[CutDocument | Skipped] = pool.imap(cut, entries, chunksize=4)
-        else:
-            results = map(cut, entries)
+    with execution.cut(entries, params) as results:
         for result in results:
             if bar:
                 bar.update(1)

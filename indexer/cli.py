@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -63,6 +64,14 @@ def _parser() -> argparse.ArgumentParser:
         default=os.cpu_count() or 1,
         help="processes cutting documents for a large corpus (default: one per core)",
     )
+    build.add_argument(
+        "--ray",
+        action="store_true",
+        help="cut and embed on a Ray cluster: the one at --ray-address or RAY_ADDRESS, else a local one "
+        "(needs pip install 'rapporteur[ray]')",
+    )
+    build.add_argument("--ray-address", help="address of the Ray cluster to join (implies --ray)")
+    build.add_argument("--ray-actors", type=int, help="embedding actors (default: one per CPU, or per GPU)")
     build.add_argument("-q", "--quiet", action="store_true")
     return parser
 
@@ -96,15 +105,23 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         embedder = create_embedder(settings.embedder, allow_download=settings.allow_model_download)
-        report = build_index(
-            args.corpus,
-            settings.index_dir,
-            embedder,
-            ChunkingParams(chunk_size=args.chunk_size, chunk_overlap=args.chunk_overlap),
-            force=args.force,
-            progress=None if args.quiet else _TqdmProgress,
-            workers=max(1, args.workers),
-        )
+        with contextlib.ExitStack() as stack:
+            execution = None
+            if args.ray or args.ray_address:
+                from indexer.ray_execution import RayExecution, ray_cluster
+
+                stack.enter_context(ray_cluster(args.ray_address))
+                execution = RayExecution(settings.embedder, settings.allow_model_download, args.ray_actors)
+            report = build_index(
+                args.corpus,
+                settings.index_dir,
+                embedder,
+                ChunkingParams(chunk_size=args.chunk_size, chunk_overlap=args.chunk_overlap),
+                force=args.force,
+                progress=None if args.quiet else _TqdmProgress,
+                workers=max(1, args.workers),
+                execution=execution,
+            )
     except BuildLockedError as exc:
         print(f"error: {exc}; try again when it has finished", file=sys.stderr)
         return EXIT_BUSY

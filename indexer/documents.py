@@ -51,10 +51,13 @@ def vocabulary_of(text: str) -> Counter[str]:
     return Counter(w for w in folded_words(text) if len(w) > 1 and not w.isdigit())
 
 
-def cut_document(entry: CorpusEntry, params: ChunkingParams = CHUNKING) -> CutDocument | Skipped:
-    """Cut one corpus file, or say why it cannot be indexed."""
+def cut_document(
+    entry: CorpusEntry, params: ChunkingParams = CHUNKING, data: bytes | None = None
+) -> CutDocument | Skipped:
+    """Cut one corpus file (from `data` when its bytes were read already), or say why it cannot be
+    indexed."""
     try:
-        loaded = load_file(entry.path)
+        loaded = load_file(entry.path, data)
     except LoaderError as exc:
         return Skipped(str(entry.path), str(exc))
     text = loaded.text

@@ -24,15 +24,22 @@ class LoadedDocument:
     title_hint: str | None = None
 
 
-def load_file(path: Path) -> LoadedDocument:
-    """Load and clean one file; raises LoaderError for anything that is not usable text."""
+def read_file(path: Path) -> bytes:
+    """The bytes of a corpus file; raises LoaderError naming it when it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise LoaderError(f"{path}: cannot read ({exc.strerror})") from exc
+
+
+def load_file(path: Path, data: bytes | None = None) -> LoadedDocument:
+    """Load and clean one file (from `data` when its bytes were read already); raises LoaderError
+    for anything that is not usable text."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise LoaderError(f"{path}: unsupported file type {suffix!r}")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise LoaderError(f"{path}: cannot read ({exc.strerror})") from exc
+    if data is None:
+        data = read_file(path)
     if not data.strip():
         raise LoaderError(f"{path}: empty file")
     if suffix == ".pdf":

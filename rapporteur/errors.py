@@ -32,6 +32,10 @@ class BuildWriteError(RapporteurError):
     """The index cannot be written (disk full, read-only, permissions)."""
 
 
+class BuildError(RapporteurError):
+    """A stage of the build failed (on a cluster: a worker's error, or the cluster itself)."""
+
+
 class BundleError(RapporteurError):
     """An index bundle is missing, incomplete or inconsistent."""
 

@@ -101,6 +101,16 @@ class DenseParams:
     hnsw_ef_search: int = 128
 
 
+@dataclass(frozen=True)
+class DistributedParams:
+    """The build on a Ray cluster (`indexer.ray_execution`); they change how fast, never what is built.
+    Measured with `python -m evals.bench_ray` (docs/benchmarks.md)."""
+
+    cpus_per_actor: int = 1  # threads of one embedding actor; actors = cluster CPUs / this
+    embed_batch: int = 256  # texts per object-store block, and per call of an embedding actor
+    cut_blocks: int = 64  # blocks the list of files is split into for reading and cutting
+
+
 # -- search time --------------------------------------------------------------------------------------
 
 
@@ -198,6 +208,7 @@ class Parameters:
     suggestions: SuggestionParams = field(default_factory=SuggestionParams)
     lexical: LexicalParams = field(default_factory=LexicalParams)
     dense: DenseParams = field(default_factory=DenseParams)
+    distributed: DistributedParams = field(default_factory=DistributedParams)
     ranking: RankingParams = field(default_factory=RankingParams)
     query: QueryParams = field(default_factory=QueryParams)
     answer: AnswerParams = field(default_factory=AnswerParams)
@@ -207,6 +218,7 @@ class Parameters:
 
 
 CHUNKING = ChunkingParams()
+DISTRIBUTED = DistributedParams()
 SENTENCES = SentenceParams()
 PERIODS = PeriodParams()
 GLOSSARY = GlossaryParams()

@@ -40,6 +40,16 @@ def corpus_index() -> Path:
     return index
 
 
+@pytest.fixture(scope="session")
+def local_ray():
+    """A local Ray with 2 CPUs for the tests of the Ray build and replicas (skipped without the [ray] extra)."""
+    pytest.importorskip("ray", reason="the [ray] extra is not installed: pip install 'rapporteur[ray]'")
+    from indexer.ray_execution import ray_cluster
+
+    with ray_cluster(num_cpus=2) as ray:
+        yield ray
+
+
 @pytest.fixture
 def copy_dir(tmp_path: Path):
     def _copy(src: Path, name: str) -> Path:

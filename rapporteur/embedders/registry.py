@@ -14,8 +14,13 @@ def available_embedders() -> list[str]:
     return [DEFAULT_EMBEDDER, f"{_ST_PREFIX}<model name or path>", "hashing", "random"]
 
 
-def create_embedder(name: str, allow_download: bool = False) -> Embedder:
-    """The embedder called `name`; raises EmbedderError with an install hint when unavailable."""
+def create_embedder(name: str, allow_download: bool = False, device: str | None = None) -> Embedder:
+    """The embedder called `name`; raises EmbedderError with an install hint when unavailable.
+
+    `device` ("cpu", "cuda"…) is for the backends that can use an accelerator (sentence-transformers);
+    the others run on the CPU and refuse any other device."""
+    if device not in (None, "cpu") and not name.startswith(_ST_PREFIX):
+        raise EmbedderError(f"the embedder {name!r} runs on the CPU only, not on {device!r}")
     if name == "e5-small-q4":
         from rapporteur.embedders.e5_small import E5SmallQ4Embedder
 
@@ -23,7 +28,9 @@ def create_embedder(name: str, allow_download: bool = False) -> Embedder:
     if name.startswith(_ST_PREFIX) and len(name) > len(_ST_PREFIX):
         from rapporteur.embedders.sentence_transformers import SentenceTransformersEmbedder
 
-        return SentenceTransformersEmbedder(name[len(_ST_PREFIX) :], allow_download=allow_download)
+        return SentenceTransformersEmbedder(
+            name[len(_ST_PREFIX) :], allow_download=allow_download, device=device or "cpu"
+        )
     if name == "hashing":
         from rapporteur.embedders.hashing import HashingEmbedder
 

@@ -38,6 +38,7 @@ class SentenceTransformersEmbedder(Embedder):
         query_prefix: str | None = None,
         passage_prefix: str | None = None,
         batch_size: int = 32,
+        device: str = "cpu",
     ) -> None:
         try:
             if not allow_download:
@@ -53,8 +54,8 @@ class SentenceTransformersEmbedder(Embedder):
                 "(set RAPPORTEUR_ALLOW_MODEL_DOWNLOAD=1 to allow fetching it from a model hub)"
             )
         try:
-            self._model = SentenceTransformer(path, device="cpu", local_files_only=not allow_download)
-        except (OSError, ValueError) as exc:
+            self._model = SentenceTransformer(path, device=device, local_files_only=not allow_download)
+        except (OSError, ValueError, RuntimeError) as exc:  # RuntimeError: a device it cannot use
             raise EmbedderError(f"cannot load sentence-transformers model {model!r}: {exc}") from exc
         self.name = f"sentence-transformers:{model}"
         get_dimension = getattr(self._model, "get_embedding_dimension", None) or (
