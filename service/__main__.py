@@ -1,4 +1,6 @@
-"""`python -m service [--index index/] [--host 127.0.0.1] [--port 8000]`: serve the API with uvicorn.
+"""`python -m service [--index index/] [--host 127.0.0.1] [--port 8000]`: serve the API with uvicorn;
+with `--replicas N`, as N replicas on Ray Serve (the cluster at `--ray-address` or RAY_ADDRESS, else
+a local one), Serve's HTTP proxy listening on the host and port.
 
 Flags override `RAPPORTEUR_*` environment variables, which override the defaults of `Settings`.
 """
@@ -29,13 +31,22 @@ def _parser() -> argparse.ArgumentParser:
         const=True,
         help="with no loadable index, stay up (503) and poll for one instead of exiting with an error",
     )
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        help="serve N replicas on Ray Serve instead of one process (needs pip install 'rapporteur[ray]')",
+    )
+    parser.add_argument("--ray-address", help="Ray cluster to deploy the replicas on (default: RAY_ADDRESS, or local)")
     return parser
+
+
+CLUSTER_FLAGS = ("replicas", "ray_address")
 
 
 def settings_from_args(argv: list[str] | None = None) -> Settings:
     """Settings from the environment, overridden by the flags given."""
     args = _parser().parse_args(argv)
-    overrides = {k: v for k, v in vars(args).items() if v is not None}
+    overrides = {k: v for k, v in vars(args).items() if v is not None and k not in CLUSTER_FLAGS}
     return Settings(**overrides)
 
 
@@ -55,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as exc:
         print(f"error: invalid settings:\n{exc}", file=sys.stderr)
         return 2
+    args = _parser().parse_args(argv)
+    if args.replicas is not None:
+        return _serve_replicas(settings, args.replicas, args.ray_address)
 
     _raise_file_limit()
     if settings.omp_threads is not None:
@@ -99,6 +113,29 @@ def main(argv: list[str] | None = None) -> int:
     app.state.server = server  # the lifespan stops it when no index can be loaded
     server.run()
     return int(getattr(app.state, "exit_code", 0))
+
+
+def _serve_replicas(settings: Settings, replicas: int, address: str | None) -> int:
+    """Deploy on Ray Serve and stay in the foreground until interrupted (the application stays on a
+    cluster given by address; a local Ray stops with this process)."""
+    if replicas < 1:
+        print("error: --replicas must be at least 1", file=sys.stderr)
+        return 2
+    from rapporteur.bundle.store import resolve_bundle
+    from rapporteur.errors import RapporteurError
+
+    try:
+        resolve_bundle(settings.index_dir)
+        from service import replicas as serve_replicas
+
+        print(f"deploying {replicas} replica(s) of {settings.index_dir} on http://{settings.host}:{settings.port}")
+        serve_replicas.run(settings, replicas, address, blocking=True)
+    except (RapporteurError, RuntimeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        pass
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,161 @@
+"""Two replicas on Ray Serve (local Ray, 2 CPUs): a bundle swapped under load, a rate limit they share."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from indexer.build import build_index
+from rapporteur.embedders.hashing import HashingEmbedder
+from rapporteur.settings import Settings
+
+pytest.importorskip("ray", reason="the [ray] extra is not installed: pip install 'rapporteur[ray]'")
+
+CLIENTS = 8
+QUERIES = ("aide à domicile", "budget du département", "collèges", "eau potable", "transport scolaire")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(port: int, path: str) -> tuple[int, dict[str, str]]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        response.read()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def serve_app(local_ray, tiny_corpus: Path, tmp_path: Path):
+    """Deploys the service on 2 replicas over a tiny bundle; yields (port, corpus, index)."""
+    from service import replicas
+
+    index = tmp_path / "index"
+    build_index(tiny_corpus, index, HashingEmbedder())
+    port = _free_port()
+    deployed: list[Settings] = []
+
+    def deploy(**overrides: object) -> None:
+        settings = Settings(index_dir=index, host="127.0.0.1", port=port, reload_poll_s=0.5, **overrides)
+        deployed.append(settings)
+        replicas.run(settings, replicas=2, blocking=False)
+
+    try:
+        yield deploy, port, tiny_corpus, index
+    finally:
+        replicas.shutdown()
+
+
+def test_two_replicas_swap_bundles_under_load_without_a_failed_request(serve_app) -> None:
+    deploy, port, corpus, index = serve_app
+    deploy()
+    status, headers = _get(port, "/readyz")
+    assert status == 200
+    old = headers["x-index-build"]
+
+    seen: list[tuple[float, int, str | None, str | None]] = []  # time, status, build, replica
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def client(i: int) -> None:
+        for n in range(2000):  # bounded: the swap takes seconds
+            if stop.is_set():
+                return
+            try:
+                status, headers = _get(port, f"/v1/search?q={quote(QUERIES[(i + n) % len(QUERIES)])}")
+            except OSError as exc:
+                status, headers = -1, {"error": str(exc)}
+            with lock:
+                seen.append((time.monotonic(), status, headers.get("x-index-build"), headers.get("x-replica")))
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    try:
+        time.sleep(1.0)
+        (corpus / "piscine.txt").write_text(
+            "PISCINE\n\nLa piscine municipale de Testville rouvre en juin 2024 après travaux.", encoding="utf-8"
+        )
+        new = build_index(corpus, index, HashingEmbedder()).build_id
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with lock:
+                serving_new = {replica for _, _, build, replica in seen if build == new}
+            if len(serving_new) == 2:
+                break
+            time.sleep(0.2)
+        time.sleep(0.5)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(60)
+
+    assert new != old
+    assert len(seen) > 50
+    assert [s for s in seen if s[1] != 200] == []  # not one failed request
+    assert {build for _, _, build, _ in seen} == {old, new}  # each answer from one bundle, named
+    by_replica: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    for at, _, build, replica in seen:
+        by_replica[str(replica)].append((at, str(build)))
+    assert len(by_replica) == 2
+    for answers in by_replica.values():  # each replica swapped once, and never went back
+        builds = [build for _, build in sorted(answers)]
+        assert new in builds
+        first_new = builds.index(new)
+        assert set(builds[first_new:]) == {new}, "a replica answered from the old bundle after the new one"
+
+
+def test_the_rate_limit_holds_across_replicas(serve_app) -> None:
+    """Burst 6: the seventh request in a row is refused, whichever replica takes it."""
+    deploy, port, _, _ = serve_app
+    deploy(rate_limit_loopback=True, rate_limit_burst=6, rate_limit_per_minute=3)
+    replicas_seen: set[str] = set()
+    statuses: list[int] = []
+    for _ in range(6):
+        results: list[tuple[int, dict[str, str]]] = []
+
+        def one(into: list[tuple[int, dict[str, str]]] = results) -> None:
+            into.append(_get(port, "/v1/search?q=eau"))
+
+        pair = [threading.Thread(target=one) for _ in range(2)]
+        for thread in pair:
+            thread.start()
+        for thread in pair:
+            thread.join(30)
+        statuses += [status for status, _ in results]
+        replicas_seen |= {headers["x-replica"] for status, headers in results if status == 200}
+    assert statuses.count(200) == 6  # per replica, it would have been 12
+    assert statuses.count(429) == 6
+    assert len(replicas_seen) == 2
+    assert _get(port, "/metrics")[0] == 429  # the limit covers every route but the health probes
+    assert _get(port, "/readyz")[0] == 200
+
+
+def test_the_shared_buckets_take_their_limits_from_the_replicas() -> None:
+    """The store's logic, without a cluster: no limit until configured, a new limit starts afresh."""
+    from service.replicas import _BucketsActor
+
+    store = _BucketsActor()
+    assert store.take("203.0.113.7", 1.0) is None  # not configured yet: let through
+    store.configure(60, 2, 100)
+    assert store.take("203.0.113.7", 1.0) is None
+    assert store.take("203.0.113.7", 1.0) is None
+    assert store.take("203.0.113.7", 1.0) == pytest.approx(1.0, abs=0.05)
+    store.configure(60, 2, 100)  # the same limits from another replica: the buckets stay
+    assert store.take("203.0.113.7", 1.0) is not None
+    store.configure(60, 5, 100)
+    assert store.take("203.0.113.7", 1.0) is None
