@@ -114,7 +114,9 @@ Measured {result["date"]}, {result["cpus"]} CPUs, `{result["embedder"]}`, {resul
 (passages with their header, then sentences; {result["characters_per_text"]} characters on average),
 each run into an empty cache. Ray times include starting the actors and loading one model per actor
 (the local Ray itself started in {result["ray_start_s"]} s, not counted). The build's default is
-{DISTRIBUTED.cpus_per_actor} CPU per actor, one actor per CPU, {DISTRIBUTED.embed_batch} texts per call.
+{DISTRIBUTED.cpus_per_actor} CPU per actor, one actor per CPU, {DISTRIBUTED.embed_batch} texts per call. The texts
+travel in blocks of one call each: too few blocks for the actors (3 blocks of 256 for 2 actors
+here) leave an actor idle for part of the run.
 
 {chr(10).join(lines)}
 """

@@ -55,6 +55,7 @@ def _ray() -> Any:
 def ray_cluster(address: str | None = None, num_cpus: int | None = None) -> Iterator[Any]:
     """Join the cluster at `address` (or RAY_ADDRESS), or start a local one with `num_cpus` CPUs;
     shut down what this process started when done."""
+    os.environ.setdefault("RAY_DATA_LOG_LEVEL", "WARNING")  # read when ray.data is first imported
     ray = _ray()
     address = address or os.environ.get("RAY_ADDRESS") or None
     started = not ray.is_initialized()
