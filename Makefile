@@ -19,11 +19,13 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install --quiet "torch==2.13.0"
 	$(PY) -m pip install --quiet -e ".[dev,st,ray]"
 	# Browser tests: Debian's chromium driven by Playwright for Python (never `playwright install`);
-	# the edge tests: Debian's nginx.
-	@{ test -x /usr/bin/chromium && command -v nginx >/dev/null 2>&1; } \
+	# the edge tests: Debian's nginx; OCR of scanned PDF pages: tesseract with its French data.
+	@{ test -x /usr/bin/chromium && command -v nginx >/dev/null 2>&1 && command -v tesseract >/dev/null 2>&1 \
+	  && tesseract --list-langs 2>/dev/null | grep -qx fra; } \
 	  || { command -v apt-get >/dev/null 2>&1 && apt-get update -qq \
-	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium nginx-light >/dev/null; } \
-	  || echo "warning: chromium or nginx could not be installed; the browser or edge tests will be skipped"
+	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium nginx-light tesseract-ocr tesseract-ocr-fra \
+	  >/dev/null; } \
+	  || echo "warning: chromium, nginx or tesseract could not be installed; the browser, edge or OCR tests will be skipped"
 	touch $(STAMP)
 
 setup: $(STAMP)  ## create .venv and install the project with every extra the tests need

@@ -1,5 +1,5 @@
 """The build pipeline: corpus files → cleaned documents → sections and chunks → embeddings → bundle.
 
 May import `rapporteur` (the bundle format, text analysis, embedders) and the build's libraries
-(langchain-text-splitters, pypdf); never `service` or `evals`.
+(langchain-text-splitters, pypdfium2, python-docx, odfpy, selectolax); never `service` or `evals`.
 """

@@ -24,13 +24,15 @@ from typing import Protocol
 
 import numpy as np
 
+from indexer import ocr
 from indexer.acronyms import most_frequent_expansions
-from indexer.corpus import CorpusEntry, discover
+from indexer.corpus import MANIFEST_NAME, CorpusEntry, discover
 from indexer.documents import CutDocument, Skipped, cut_document
 from indexer.embedding_cache import EmbeddingCache, raw_keys, text_key
 from indexer.suggestions import SuggestionCollector
 from rapporteur import __version__
 from rapporteur.bundle.dense import ANN, DenseIndex
+from rapporteur.bundle.model import DocumentMeta
 from rapporteur.bundle.store import FORMAT_VERSION, current_manifest
 from rapporteur.bundle.writer import BundleWriter, DerivedData
 from rapporteur.embedders import Embedder, EmbeddingKind
@@ -76,6 +78,13 @@ _PIPELINE_MODULES = (
     "indexer.documents",
     "indexer.cleaning",
     "indexer.loaders",
+    "indexer.pdf_layout",
+    "indexer.pdf_text",
+    "indexer.ocr",
+    "indexer.office",
+    "indexer.web_pages",
+    "indexer.corpus",
+    "indexer.authorities",
     "indexer.sections",
     "indexer.chunking",
     "indexer.sentences",
@@ -245,6 +254,7 @@ def _build(
     built_at = datetime.now(UTC)
     # Unique even for two builds of one corpus in the same second.
     build_id = f"{built_at:%Y%m%dT%H%M%S}-{fingerprint[:8]}-{secrets.token_hex(3)}"
+    ocr.set_cache_dir(index_dir / "cache" / "ocr")  # before any worker process starts
     with BundleWriter(index_dir, build_id) as writer, contextlib.ExitStack() as scratch:
         derived, skipped = _cut_all(entries, writer, params, progress, execution, corpus_bytes)
         if not writer.document_count:
@@ -333,7 +343,8 @@ class LocalExecution:
     def cut(self, entries: list[CorpusEntry], params: ChunkingParams) -> Iterator[CutResults]:
         cut = functools.partial(cut_document, params=params)
         if self.workers > 1 and len(entries) >= POOL_MIN_DOCUMENTS:
-            with multiprocessing.get_context("forkserver").Pool(self.workers, _warm_worker) as pool:
+            context = multiprocessing.get_context("forkserver")
+            with context.Pool(self.workers, _warm_worker, (ocr.cache_dir(),)) as pool:
                 yield pool.imap(cut, entries, chunksize=4)
         else:
             yield map(cut, entries)
@@ -369,6 +380,8 @@ def _cut_all(
                 continue
             writer.add(result.parts)
             record = result.parts.record
+            if record.meta.inferred:
+                _log_inferred(result.source or record.meta.id, record.meta)
             acronyms.update(result.acronyms)
             vocabulary.update(result.vocabulary)
             for place in result.places:
@@ -385,7 +398,16 @@ def _cut_all(
     return derived, skipped
 
 
-def _warm_worker() -> None:
+def _log_inferred(source: str, meta: DocumentMeta) -> None:
+    """One warning naming an unlisted file and the metadata inferred for it, to confirm in the manifest."""
+    found = ", ".join(f"{name}={getattr(meta, name)!r}" for name in meta.inferred)
+    log.warning("%s is not in %s; inferred %s: confirm or correct them there", source, MANIFEST_NAME, found)
+
+
+def _warm_worker(ocr_cache: Path | None) -> None:
+    """Start a cutting process: the gazetteer loaded, the OCR cache of this build (a forkserver keeps
+    the environment of its first start)."""
+    ocr.set_cache_dir(ocr_cache)
     default_gazetteer()
 
 

@@ -6,9 +6,10 @@ import logging
 import re
 import tomllib
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from indexer.authorities import authority_of
 from indexer.loaders import SUPPORTED_SUFFIXES
 from rapporteur.bundle.model import DocumentMeta
 from rapporteur.errors import CorpusManifestError
@@ -18,9 +19,19 @@ log = logging.getLogger(__name__)
 
 MANIFEST_NAME = "manifest.toml"
 _YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
-_ORGANISATION = re.compile(
-    r"\b((?:Département|Ville|Commune|Région|Métropole|Communauté (?:urbaine|d'agglomération|de communes))"
-    r" (?:de la |de l'|des |du |de |d')[A-ZÀ-Ý][\w'-]+(?:[ -](?:de|du|des|en|sur|la|le)[ -][A-ZÀ-Ý][\w'-]+)*)"
+# Kinds of document read from a title, first match wins (the manifest's own words).
+_KINDS = tuple(
+    (re.compile(pattern, re.IGNORECASE), kind)
+    for pattern, kind in (
+        (r"\brapports? d'activit[ée]s?\b", "rapport d'activité"),
+        (r"\bd[ée]lib[ée]ration\b", "délibération"),
+        (r"\brapports? d'orientations? budg[ée]taires?\b", "rapport d'orientation budgétaire"),
+        (r"\bcomptes? administratifs?\b", "compte administratif"),
+        (r"\bbudgets? primitifs?\b", "budget primitif"),
+        (r"\bproc[èe]s-verba(?:l|ux)\b", "procès-verbal"),
+        (r"\bcomptes? rendus?\b", "compte rendu"),
+        (r"\brapports? de d[ée]veloppement durable\b", "rapport de développement durable"),
+    )
 )
 
 
@@ -89,23 +100,64 @@ def _read_manifest(corpus_dir: Path) -> dict[str, DocumentMeta]:
     return out
 
 
-def infer_meta(doc_id: str, text: str, title_hint: str | None = None) -> DocumentMeta:
-    """Metadata guessed from the text: title from the first heading line, year and organisation."""
-    title = title_hint
-    if not title:
-        for line in text.split("\n"):
-            line = line.strip().lstrip("#").strip()
-            if 3 <= len(line) <= 120:
-                title = line
-                break
-    years = Counter(int(y) for y in _YEAR.findall(text[:20000]))
-    year = years.most_common(1)[0][0] if years else None
-    orgs = Counter(m.group(1) for m in _ORGANISATION.finditer(text[:50000]))
-    organisation = orgs.most_common(1)[0][0] if orgs else None
-    return DocumentMeta(
+def infer_meta(
+    doc_id: str,
+    text: str,
+    title_hint: str | None = None,
+    *,
+    date_hint: str | None = None,
+    author_hint: str | None = None,
+    kind_hint: str | None = None,
+) -> DocumentMeta:
+    """Metadata guessed for an unlisted file from its own metadata (the hints: title, ISO date,
+    author, kind) and its text: title from the first heading line, year (of the title, else the
+    date's when the text names it, else the year the text names most), authority (the author's, else
+    the one the text names most, else the département of the places it names) and kind (from the
+    title or first heading: "rapport d'activité", "délibération"…). `inferred` lists the fields found."""
+    title = title_hint or _first_heading(text)
+    year = _year(title, text, date_hint)
+    authority = authority_of(text, author_hint)
+    kind = _kind(f"{title or ''}\n{text[:300]}") or kind_hint
+    meta = DocumentMeta(
         id=doc_id,
         title=title or doc_id,
-        organisation=organisation,
+        organisation=authority.name if authority else None,
+        organisation_type=authority.type if authority else None,
+        territory=authority.territory if authority else None,
         year=year,
-        inferred=("title", "year", "organisation"),
+        kind=kind,
     )
+    fields = ("title", "organisation", "organisation_type", "territory", "year", "kind")
+    found = tuple(f for f in fields if f == "title" or getattr(meta, f) is not None)
+    return replace(meta, inferred=found)
+
+
+def _first_heading(text: str) -> str | None:
+    """The first markdown heading among the first lines, else the first line of title length."""
+    lines = [line.strip() for line in text[:5000].split("\n") if line.strip()]
+    for line in lines[:10]:
+        if line.startswith("#") and 3 <= len(line.lstrip("#").strip()) <= 120:
+            return line.lstrip("#").strip()
+    for line in lines:
+        line = line.lstrip("#").strip()
+        if 3 <= len(line) <= 120:
+            return line
+    return None
+
+
+def _year(title: str | None, text: str, date_hint: str | None) -> int | None:
+    in_title = _YEAR.findall(title or "")
+    if in_title:
+        return int(in_title[0])
+    years = Counter(int(y) for y in _YEAR.findall(text[:20000]))
+    dated = int(date_hint[:4]) if date_hint and _YEAR.fullmatch(date_hint[:4]) else None
+    if dated is not None and (dated in years or not years):
+        return dated
+    return years.most_common(1)[0][0] if years else dated
+
+
+def _kind(text: str) -> str | None:
+    for pattern, kind in _KINDS:
+        if pattern.search(text):
+            return kind
+    return None

@@ -35,6 +35,7 @@ class CutDocument:
     vocabulary: Counter[str]
     places: list[dict[str, object]]
     headings: list[str] = field(default_factory=list)  # section paths of its sections and chunks
+    source: str = ""  # the file it was cut from
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,14 @@ def cut_document(
     except LoaderError as exc:
         return Skipped(str(entry.path), str(exc))
     text = loaded.text
-    meta = entry.meta or infer_meta(entry.doc_id, text, loaded.title_hint)
+    meta = entry.meta or infer_meta(
+        entry.doc_id,
+        text,
+        loaded.title_hint,
+        date_hint=loaded.date_hint,
+        author_hint=loaded.author_hint,
+        kind_hint=loaded.kind_hint,
+    )
     record = DocumentRecord(
         meta,
         text,
@@ -92,4 +100,5 @@ def cut_document(
         vocabulary_of(text),
         places_named([text], default_gazetteer()),
         [path for _, path in record.sections] + [c.section for c in chunks],
+        str(entry.path),
     )

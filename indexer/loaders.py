@@ -1,27 +1,40 @@
-"""Read corpus files (.txt, .md, .html, .pdf) into cleaned text with page boundaries."""
+"""Read corpus files into cleaned text with page boundaries and the metadata the files give.
+
+Dispatch by suffix: .txt/.md as text; .html/.htm by `web_pages` (main content only); .pdf by
+`pdf_text` (reading order, ruled tables as rows) with `ocr` for the pages without text layer;
+.docx/.odt by `office`. Every text then goes through `cleaning`.
+"""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from html.parser import HTMLParser
+import re
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from indexer.cleaning import normalize_text, remove_repeated_page_lines
-from rapporteur.errors import LoaderError
+from rapporteur.errors import LoaderError, OcrUnavailableError
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".odt")
+_MIN_TEXT = 20  # characters: less is not a document
+_PLACEHOLDERS = frozenset({"untitled", "sans titre", "anonymous", "unknown", "inconnu", "user", "utilisateur", "admin"})
+_WORD_PREFIX = re.compile(r"^Microsoft (?:Word|PowerPoint) - |\.(?:docx?|odt|pdf)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class LoadedDocument:
-    """Cleaned text of one file; `page_starts[i]` is the offset where page i+1 begins."""
+    """Cleaned text of one file; `page_starts[i]` is the offset where page i+1 begins. The hints are
+    the file's own metadata: title, date (ISO, YYYY-MM-DD), author (a person, service or site), and
+    kind ("article" for a web page that says it is one)."""
 
     text: str
     page_starts: tuple[int, ...] | None = None
     title_hint: str | None = None
+    date_hint: str | None = None
+    author_hint: str | None = None
+    kind_hint: str | None = None
 
 
 def read_file(path: Path) -> bytes:
@@ -34,7 +47,7 @@ def read_file(path: Path) -> bytes:
 
 def load_file(path: Path, data: bytes | None = None) -> LoadedDocument:
     """Load and clean one file (from `data` when its bytes were read already); raises LoaderError
-    for anything that is not usable text."""
+    for anything that is not usable text (OcrUnavailableError for a scan that cannot be read here)."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise LoaderError(f"{path}: unsupported file type {suffix!r}")
@@ -44,12 +57,28 @@ def load_file(path: Path, data: bytes | None = None) -> LoadedDocument:
         raise LoaderError(f"{path}: empty file")
     if suffix == ".pdf":
         doc = _load_pdf(path, data)
+    elif suffix in (".docx", ".odt"):
+        doc = _load_office(path, suffix, data)
+    elif suffix in (".html", ".htm"):
+        doc = _load_html(path, _decode(path, data))
     else:
-        raw = _decode(path, data)
-        doc = _load_html(raw) if suffix in (".html", ".htm") else LoadedDocument(normalize_text(raw))
-    if len(doc.text.strip()) < 20:
+        doc = LoadedDocument(normalize_text(_decode(path, data)))
+    if len(doc.text.strip()) < _MIN_TEXT:
         raise LoaderError(f"{path}: no usable text")
-    return doc
+    return _without_placeholders(path, doc)
+
+
+def _without_placeholders(path: Path, doc: LoadedDocument) -> LoadedDocument:
+    """`doc` without the title and author that tools write by default ("untitled", "anonymous",
+    the file's own name, "Microsoft Word - rapport.docx")."""
+    title, author = doc.title_hint, doc.author_hint
+    if title:
+        title = _WORD_PREFIX.sub("", title).strip()
+        if title.lower() in _PLACEHOLDERS or title.lower() in (path.stem.lower(), path.name.lower()):
+            title = None
+    if author and author.lower() in _PLACEHOLDERS:
+        author = None
+    return replace(doc, title_hint=title or None, author_hint=author or None)
 
 
 def _decode(path: Path, data: bytes) -> str:
@@ -67,17 +96,16 @@ def _decode(path: Path, data: bytes) -> str:
 
 
 def _load_pdf(path: Path, data: bytes) -> LoadedDocument:
-    import io
-
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from indexer.pdf_text import read_pdf
 
     try:
-        reader = PdfReader(io.BytesIO(data))
-        raw_pages = [page.extract_text() or "" for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise LoaderError(f"{path}: corrupt PDF ({exc})") from exc
-    pages = remove_repeated_page_lines([normalize_text(p) for p in raw_pages])
+        content = read_pdf(data)
+    except Exception as exc:  # pdfium raises its own errors, and others on odd files
+        raise LoaderError(f"{path}: corrupt PDF ({type(exc).__name__}: {exc})") from exc
+    pages = list(content.pages)
+    if content.scanned:
+        pages = _ocr_scanned(path, data, pages, content.scanned)
+    pages = remove_repeated_page_lines([normalize_text(p) for p in pages])
     text_parts: list[str] = []
     starts: list[int] = []
     offset = 0
@@ -86,86 +114,49 @@ def _load_pdf(path: Path, data: bytes) -> LoadedDocument:
         starts.append(offset)
         text_parts.append(page)
         offset += len(page) + 2
-    title = None
-    try:
-        title = (reader.metadata or {}).get("/Title") or None
-    except (PdfReadError, ValueError, KeyError, TypeError):
-        title = None
-    return LoadedDocument("\n\n".join(text_parts), tuple(starts), str(title).strip() if title else None)
-
-
-class _HTMLText(HTMLParser):
-    _BLOCKS = frozenset(
-        [
-            "p",
-            "div",
-            "section",
-            "article",
-            "header",
-            "footer",
-            "li",
-            "ul",
-            "ol",
-            "table",
-            "tr",
-            "br",
-            "h1",
-            "h2",
-            "h3",
-            "h4",
-            "h5",
-            "h6",
-            "blockquote",
-            "pre",
-            "dd",
-            "dt",
-            "dl",
-            "main",
-            "nav",
-            "aside",
-            "figure",
-            "figcaption",
-        ]
+    meta = content.metadata
+    return LoadedDocument(
+        "\n\n".join(text_parts), tuple(starts), meta.get("title"), meta.get("created"), meta.get("author")
     )
-    _SKIP = frozenset(("script", "style", "noscript", "template", "svg"))
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.title: list[str] = []
-        self._skip = 0
-        self._in_title = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._SKIP:
-            self._skip += 1
-        elif tag == "title":
-            self._in_title = True
-        elif tag in self._BLOCKS:
-            self.parts.append("\n")
-            if len(tag) == 2 and tag[0] == "h" and tag[1].isdigit():
-                self.parts.append("#" * int(tag[1]) + " ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._SKIP and self._skip:
-            self._skip -= 1
-        elif tag == "title":
-            self._in_title = False
-        elif tag in self._BLOCKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if self._skip:
-            return
-        if self._in_title:
-            self.title.append(data)
-        else:
-            self.parts.append(data.replace("\n", " "))
 
 
-def _load_html(raw: str) -> LoadedDocument:
-    parser = _HTMLText()
-    parser.feed(raw)
-    parser.close()
-    title = " ".join("".join(parser.title).split()) or None
-    return LoadedDocument(normalize_text("".join(parser.parts)), None, title)
+def _ocr_scanned(path: Path, data: bytes, pages: list[str], scanned: list[int]) -> list[str]:
+    """`pages` with the scanned ones read by OCR; without OCR, a warning when other pages have text,
+    an error naming the file when none has."""
+    from indexer.ocr import ocr_pdf_pages
+
+    try:
+        read = ocr_pdf_pages(data, scanned)
+    except LoaderError as exc:
+        numbers = ", ".join(str(i + 1) for i in scanned)
+        if not any(p.strip() for i, p in enumerate(pages) if i not in set(scanned)):
+            kind = OcrUnavailableError if isinstance(exc, OcrUnavailableError) else LoaderError
+            raise kind(f"{path}: no text layer and no OCR ({exc})") from exc
+        log.warning("%s: page(s) %s have no text layer and were not read by OCR: %s", path, numbers, exc)
+        return pages
+    return [read.get(i, page) for i, page in enumerate(pages)]
+
+
+def _load_office(path: Path, suffix: str, data: bytes) -> LoadedDocument:
+    from indexer.office import docx_text, odt_text
+
+    try:
+        content = docx_text(data) if suffix == ".docx" else odt_text(data)
+    except Exception as exc:  # zip, XML and library errors of a damaged or mislabelled file
+        raise LoaderError(f"{path}: corrupt {suffix} file ({type(exc).__name__}: {exc})") from exc
+    meta = content.metadata
+    return LoadedDocument(
+        normalize_text(content.text), None, meta.get("title"), meta.get("created"), meta.get("author")
+    )
+
+
+def _load_html(path: Path, raw: str) -> LoadedDocument:
+    from indexer.web_pages import web_page
+
+    try:
+        page = web_page(raw)
+    except Exception as exc:  # the parser's errors on malformed input
+        raise LoaderError(f"{path}: unreadable HTML ({type(exc).__name__}: {exc})") from exc
+    return LoadedDocument(
+        normalize_text(page.text), None, page.title, page.date, page.site, "article" if page.article else None
+    )

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from indexer import ocr
 from indexer.build import CutResults, ProgressFactory
 from indexer.corpus import CorpusEntry
 from indexer.documents import Skipped, cut_document
@@ -116,7 +117,8 @@ def _worker_dimension(spec: str, allow_download: bool, device: str | None) -> in
     return create_embedder(spec, allow_download=allow_download, device=device).dimension
 
 
-def _read_and_cut(row: dict[str, Any], params: ChunkingParams) -> dict[str, Any]:
+def _read_and_cut(row: dict[str, Any], params: ChunkingParams, ocr_cache: str | None) -> dict[str, Any]:
+    ocr.set_cache_dir(Path(ocr_cache) if ocr_cache else None)  # the index's, on shared storage
     entry = _entry_of(row)
     try:
         data = read_file(entry.path)
@@ -158,7 +160,8 @@ class RayExecution:
     def cut(self, entries: list[CorpusEntry], params: ChunkingParams) -> Iterator[CutResults]:
         rows = [_row_of(i, entry) for i, entry in enumerate(entries)]
         dataset = self.ray.data.from_items(rows, override_num_blocks=min(len(rows), self.params.cut_blocks))
-        cut = dataset.map(_read_and_cut, fn_kwargs={"params": params})
+        cache = ocr.cache_dir()
+        cut = dataset.map(_read_and_cut, fn_kwargs={"params": params, "ocr_cache": str(cache) if cache else None})
         yield self._in_order(cut.iter_rows(), len(entries))
 
     @staticmethod

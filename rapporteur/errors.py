@@ -16,6 +16,23 @@ class LoaderError(RapporteurError):
     """A corpus file cannot be read as text (empty, binary, undecodable, corrupt)."""
 
 
+class RejectedFileError(RapporteurError):
+    """A file offered to the corpus is refused; `reason` is a code (type, empty, bomb, pages, corrupt,
+    name, exists), the message is in French for the person who sent it."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class DocumentNotFoundError(RapporteurError):
+    """No document of the corpus has this id."""
+
+
+class OcrUnavailableError(LoaderError):
+    """A page needs OCR but tesseract (or its language data) is not installed."""
+
+
 class NothingToIndexError(RapporteurError):
     """No file of the corpus produced any indexable text."""
 

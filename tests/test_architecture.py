@@ -1,7 +1,7 @@
 """The architecture the code must keep: data flows corpus → indexer → bundle → service → client.
 
 - The service imports the bundle format, text analysis and embedders (`rapporteur`), never the build
-  pipeline (`indexer`) nor its libraries (langchain, pypdf): serving never loads the build.
+  pipeline (`indexer`) nor its libraries (langchain, pypdfium2, docx, odf, selectolax): serving never loads the build.
 - `rapporteur` imports neither side; the indexer never imports the service; nothing imports `evals`.
 - No module imports another that imports it back (no import cycle).
 """
@@ -17,7 +17,16 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("rapporteur", "indexer", "service", "evals")
-BUILD_PIPELINE = ("indexer", "langchain", "langchain_text_splitters", "langchain_core", "pypdf")
+BUILD_PIPELINE = (
+    "indexer",
+    "langchain",
+    "langchain_text_splitters",
+    "langchain_core",
+    "pypdfium2",
+    "docx",
+    "odf",
+    "selectolax",
+)
 
 
 def _imported_by_python(code: str) -> list[str]:

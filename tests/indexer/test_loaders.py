@@ -1,10 +1,17 @@
+import logging
+import subprocess
+import sys
 from pathlib import Path
 
+import document_fixtures
 import pytest
 
+from indexer import ocr
+from indexer.chunking import section_starts
+from indexer.corpus import infer_meta
 from indexer.loaders import load_file
 from rapporteur.bundle.model import page_at
-from rapporteur.errors import LoaderError
+from rapporteur.errors import LoaderError, OcrUnavailableError
 
 
 def make_pdf(path: Path, pages: list[list[str]]) -> Path:
@@ -76,3 +83,195 @@ def test_bad_files_raise_a_clear_error(tmp_path: Path, name: str, content: bytes
     with pytest.raises(LoaderError, match=message) as info:
         load_file(path)
     assert name in str(info.value)
+
+
+# -- generated documents (tests/document_fixtures.py) ----------------------------------------------
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.replace("\u2019", "'").split())
+
+
+@pytest.fixture(scope="module")
+def docs() -> dict[str, Path]:
+    return document_fixtures.documents()
+
+
+@pytest.mark.parametrize("name", ["report", "report_rows"])
+def test_two_column_pdf_reads_in_order_with_tables_as_rows_and_pages_kept(docs: dict[str, Path], name: str):
+    path = docs[name]
+    doc = load_file(path)
+    truth = document_fixtures.truth(path)
+    assert doc.page_starts is not None and len(doc.page_starts) == len(truth["pages"]) == 3
+    ends = [*doc.page_starts[1:], len(doc.text) + 2]
+    for number, page in enumerate(truth["pages"], 1):
+        page_text = _norm(doc.text[doc.page_starts[number - 1] : ends[number - 1] - 2])
+        last = -1
+        for segment in page["segments"]:  # in reading order, on their own page
+            if segment["kind"] == "table":
+                continue
+            key = _norm(segment["text"])[:60]
+            at = page_text.find(key, last + 1)
+            assert at > last, f"page {number}: {key!r} out of order"
+            last = at
+        for paragraph in page["paragraphs"]:
+            assert _norm(paragraph) in page_text
+    lines = doc.text.split("\n")
+    for row in document_fixtures.TABLE_ROWS:
+        assert " | ".join(row) in lines  # one row per line, nothing else on it
+    table_at = doc.text.index(" | ".join(document_fixtures.TABLE_ROWS[0]))
+    assert doc.text[table_at - 2 : table_at] == "\n\n"  # not interleaved with the body
+    sentence = document_fixtures.CROSS_COLUMN_SENTENCE
+    assert sentence in " ".join(doc.text.split()), "the sentence that runs across columns is whole"
+    start = doc.text.index("Grâce au plan")
+    assert "\n\n" not in doc.text[start : doc.text.index("l'année.", start)]  # one paragraph
+    assert page_at(doc.page_starts, start) == 2
+    assert document_fixtures.HEADER not in doc.text and "Page 2" not in doc.text  # repeated lines removed
+    assert doc.title_hint == "Rapport d'activité 2023" and doc.author_hint == "Département de l'Ain"
+
+
+def test_a_bulleted_page_is_not_cut_into_columns(docs: dict[str, Path]):
+    doc = load_file(docs["bullets"])
+    lines = {_norm(line) for line in doc.text.split("\n")}
+    for item in document_fixtures.truth(docs["bullets"])["items"]:
+        assert _norm(f"• {item}") in lines
+
+
+@pytest.mark.parametrize("name", ["docx", "odt"])
+def test_office_documents_keep_headings_tables_and_metadata(docs: dict[str, Path], name: str):
+    doc = load_file(docs[name])
+    assert doc.text.startswith("# Introduction\n\n")
+    assert "\n\n# Les actions de l'année\n\n## Insertion et emploi\n\n" in doc.text
+    assert "\n".join(" | ".join(row) for row in document_fixtures.TABLE_ROWS) in doc.text
+    sections = [path for _, path in section_starts(doc.text)]
+    assert "Les actions de l'année › Insertion et emploi" in sections
+    assert doc.title_hint == document_fixtures.OFFICE_TITLE and document_fixtures.OFFICE_TITLE not in doc.text
+    assert doc.author_hint == document_fixtures.OFFICE_AUTHOR
+    assert doc.date_hint == "2024-03-15" and doc.page_starts is None
+
+
+@pytest.mark.parametrize("name", ["web", "web_divs"])
+def test_web_page_keeps_the_article_only(docs: dict[str, Path], name: str):
+    doc = load_file(docs[name])
+    for item in document_fixtures.NAV_ITEMS[1:]:
+        assert item not in doc.text
+    for noise in ("cookies", "Mentions légales", "Plan du site", "À lire aussi", "Partager", "Rechercher"):
+        assert noise not in doc.text
+    truth = document_fixtures.truth(docs[name])
+    assert doc.text.startswith(f"# {document_fixtures.WEB_TITLE}\n")
+    assert "\n## Des travaux de rénovation énergétique\n" in doc.text
+    for paragraph in truth["paragraphs"]:
+        assert paragraph in doc.text
+    assert doc.title_hint == document_fixtures.WEB_TITLE
+    assert doc.date_hint == document_fixtures.WEB_DATE
+
+
+def test_html_text_outside_paragraphs_is_kept(tmp_path: Path):
+    (tmp_path / "p.html").write_text(
+        "<html><body><div>Le conseil municipal a voté <b>le budget</b> des écoles.<br>Deuxième ligne du texte."
+        "</div><div class='action-sociale'><p>L'action sociale reste au programme.</p></div></body></html>",
+        encoding="utf-8",
+    )
+    doc = load_file(tmp_path / "p.html")
+    assert doc.text == (
+        "Le conseil municipal a voté le budget des écoles.\n\nDeuxième ligne du texte.\n\n"
+        "L'action sociale reste au programme."
+    )
+
+
+@pytest.mark.parametrize("name", ["r.docx", "r.odt"])
+def test_damaged_office_files_raise_a_clear_error(tmp_path: Path, name: str):
+    path = tmp_path / name
+    path.write_bytes(b"PK\x03\x04 not really a zip archive" * 10)
+    with pytest.raises(LoaderError, match="corrupt") as info:
+        load_file(path)
+    assert name in str(info.value)
+
+
+def _without_tesseract(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    empty = tmp_path / "empty-bin"
+    empty.mkdir(exist_ok=True)
+    monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.setattr(ocr, "_cache_dir", None)
+    monkeypatch.delenv(ocr.CACHE_ENV, raising=False)
+
+
+def test_without_tesseract_a_scanned_page_is_left_out_with_a_warning(
+    docs: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+):
+    _without_tesseract(monkeypatch, tmp_path)
+    with caplog.at_level(logging.WARNING, logger="indexer.loaders"):
+        doc = load_file(docs["mixed"])
+    assert doc.text.startswith(document_fixtures.MIXED_TEXT_PAGE) and len(doc.page_starts) == 2
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("mixed_annex.pdf" in m and "page(s) 2" in m and "tesseract is not installed" in m for m in messages)
+    with pytest.raises(OcrUnavailableError, match=r"scan_300dpi\.pdf.*tesseract-ocr"):
+        load_file(docs["scan"])
+
+
+def test_without_the_french_data_ocr_says_what_to_install(
+    docs: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    _without_tesseract(monkeypatch, tmp_path)
+    fake = tmp_path / "empty-bin" / "tesseract"
+    fake.write_text('#!/bin/sh\ncase "$1" in --version) echo "tesseract 5.0.0";; *) echo "eng";; esac\n')
+    fake.chmod(0o755)
+    with pytest.raises(OcrUnavailableError, match=r"'fra' language data.*tesseract-ocr-fra"):
+        load_file(docs["scan"])
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("report", {"title": "Rapport d'activité 2023", "organisation": "Département de l'Ain", "year": 2023,
+                    "territory": "dep:01", "organisation_type": "département", "kind": "rapport d'activité"}),
+        ("docx", {"title": document_fixtures.OFFICE_TITLE, "organisation": "Département de l'Ain", "year": 2023,
+                  "territory": "dep:01", "kind": "rapport d'activité"}),
+        ("web", {"title": document_fixtures.WEB_TITLE, "organisation": "Département de l'Ain", "year": 2023,
+                 "kind": "article"}),
+    ],
+)  # fmt: skip
+def test_unlisted_documents_get_metadata_from_the_file_and_the_text(
+    docs: dict[str, Path], name: str, expected: dict[str, object]
+):
+    doc = load_file(docs[name])
+    meta = infer_meta(
+        name, doc.text, doc.title_hint, date_hint=doc.date_hint, author_hint=doc.author_hint, kind_hint=doc.kind_hint
+    )
+    assert {key: getattr(meta, key) for key in expected} == expected
+    assert set(expected) <= set(meta.inferred)
+
+
+def test_a_text_that_names_no_authority_gets_its_departement_from_its_places():
+    text = (
+        "Délibération n° 2023-41 du conseil départemental\n\nLes routes du Bugey, de la Dombes et du pays de Gex "
+        "ont été rénovées, ainsi que le collège d'Oyonnax."
+    )
+    meta = infer_meta("d", text)
+    assert (meta.organisation, meta.territory, meta.year, meta.kind) == (
+        "Département de l'Ain",
+        "dep:01",
+        2023,
+        "délibération",
+    )
+    assert infer_meta("c", "Compte rendu\n\nLes routes du Bugey et de la Dombes.").organisation is None
+
+
+def test_placeholder_titles_are_dropped(tmp_path: Path):
+    path = make_pdf(tmp_path / "notes.pdf", [["Le conseil a voté le budget des écoles de la commune."]])
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(path))
+    pdf.drawString(60, 800, "Le conseil a voté le budget des écoles de la commune.")
+    pdf.save()  # reportlab's defaults: title "untitled", author "anonymous"
+    doc = load_file(path)
+    assert doc.title_hint is None and doc.author_hint is None
+
+
+def test_the_service_never_loads_the_extractors():
+    code = (
+        "import service.app, sys; print(' '.join(m for m in sys.modules if m.split('.')[0] in "
+        "('pypdfium2', 'pypdfium2_raw', 'docx', 'odf', 'selectolax', 'PIL', 'indexer')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.split() == []

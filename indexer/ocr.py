@@ -1,0 +1,241 @@
+"""OCR of scanned PDF pages with the tesseract command-line program, cached by page.
+
+Pages are rendered with pdfium (`ExtractionParams.ocr_dpi`, grey, a median filter against scanner
+speckle) in the calling thread (pdfium is not thread-safe); one tesseract process per page runs
+with one thread each (`OMP_THREAD_LIMIT=1`: one process per core is faster than tesseract's own
+threads), as many at a time as there are cores, or one inside a build's worker process.
+
+The text of a page is cached under the cache directory (`set_cache_dir`, which the build points at
+`<index>/cache/ocr` and passes on to its worker processes through `RAPPORTEUR_OCR_CACHE`), one small
+file per page: `<key[:2]>/<key>/<tesseract version>.txt`, the key being the SHA-256 of the rendered
+pixels, the resolution, the filter and the language. Without tesseract, the text an earlier version
+read is still used. Without tesseract or its language data, `OcrUnavailableError` says what to install.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from PIL import Image, ImageFilter
+
+from indexer.pdf_text import open_pdf
+from rapporteur.errors import LoaderError, OcrUnavailableError
+from rapporteur.parameters import EXTRACTION, ExtractionParams
+
+CACHE_ENV = "RAPPORTEUR_OCR_CACHE"
+INSTALL_HINT = "Debian: apt-get install tesseract-ocr tesseract-ocr-fra"
+
+_cache_dir: Path | None = None
+
+
+@dataclass
+class OcrStats:
+    """Pages read by tesseract and pages found in the cache, in this process."""
+
+    runs: int = 0
+    hits: int = 0
+
+
+stats = OcrStats()
+
+
+def set_cache_dir(path: Path | None) -> None:
+    """Cache OCR text under `path` (None: no cache), in this process and in the worker processes
+    started after this call (through the `RAPPORTEUR_OCR_CACHE` environment variable)."""
+    global _cache_dir
+    _cache_dir = Path(path) if path is not None else None
+    if path is None:
+        os.environ.pop(CACHE_ENV, None)
+    else:
+        os.environ[CACHE_ENV] = str(path)
+
+
+def cache_dir() -> Path | None:
+    """Where OCR text is cached: the directory set in this process, else the environment's, else none."""
+    if _cache_dir is not None:
+        return _cache_dir
+    env = os.environ.get(CACHE_ENV)
+    return Path(env) if env else None
+
+
+@dataclass(frozen=True)
+class Tesseract:
+    """The tesseract program found on the PATH and its version."""
+
+    exe: str
+    version: str
+
+
+@lru_cache(maxsize=8)
+def _probe(exe: str, language: str) -> Tesseract | str:
+    """The program's version, or why it cannot read `language`."""
+    try:
+        version = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30, check=False)
+        langs = subprocess.run([exe, "--list-langs"], capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.SubprocessError) as exc:
+        return f"tesseract cannot be run ({exc})"
+    first = (version.stdout or version.stderr).strip().splitlines()
+    if language not in langs.stdout.split():
+        return f"tesseract has no {language!r} language data (Debian: apt-get install tesseract-ocr-{language})"
+    return Tesseract(exe, first[0].split()[-1] if first else "unknown")
+
+
+def tesseract(language: str = EXTRACTION.ocr_language) -> Tesseract:
+    """The tesseract program able to read `language`; raises OcrUnavailableError saying what is missing."""
+    exe = shutil.which("tesseract")
+    if exe is None:
+        raise OcrUnavailableError(f"tesseract is not installed ({INSTALL_HINT})")
+    found = _probe(exe, language)
+    if isinstance(found, str):
+        raise OcrUnavailableError(found)
+    return found
+
+
+def ocr_available(language: str = EXTRACTION.ocr_language) -> bool:
+    """Whether pages can be read by OCR here."""
+    try:
+        tesseract(language)
+    except OcrUnavailableError:
+        return False
+    return True
+
+
+def render_page(data: bytes, index: int, params: ExtractionParams = EXTRACTION) -> Image.Image:
+    """Page `index` of the PDF in `data`, rendered in grey at the OCR resolution and filtered."""
+    pdf = open_pdf(data)
+    try:
+        return _render(pdf, index, params)
+    finally:
+        pdf.close()
+
+
+def _render(pdf: object, index: int, params: ExtractionParams) -> Image.Image:
+    page = pdf[index]  # type: ignore[index]
+    try:
+        image = page.render(scale=params.ocr_dpi / 72, grayscale=True).to_pil()
+    finally:
+        page.close()
+    if params.ocr_median_filter > 1:
+        image = image.filter(ImageFilter.MedianFilter(params.ocr_median_filter))
+    return image
+
+
+def page_key(image: Image.Image, params: ExtractionParams = EXTRACTION) -> str:
+    """Cache key of a rendered page: its pixels and what tesseract is asked to do with them."""
+    digest = hashlib.sha256()
+    setting = f"{image.mode}|{image.size}|{params.ocr_dpi}|{params.ocr_median_filter}|{params.ocr_language}"
+    digest.update(setting.encode())
+    digest.update(image.tobytes())
+    return digest.hexdigest()
+
+
+def _cached(key: str, version: str | None) -> str | None:
+    """Cached text of a page: read by this tesseract version, or by any when none is installed."""
+    root = cache_dir()
+    if root is None:
+        return None
+    folder = root / key[:2] / key
+    if version is not None:
+        path = folder / f"{version}.txt"
+        return path.read_text(encoding="utf-8") if path.is_file() else None
+    found = sorted(folder.glob("*.txt"), key=lambda p: p.stat().st_mtime) if folder.is_dir() else []
+    return found[-1].read_text(encoding="utf-8") if found else None
+
+
+def _store(key: str, version: str, text: str) -> None:
+    root = cache_dir()
+    if root is None:
+        return
+    folder = root / key[:2] / key
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, folder / f"{version}.txt")
+    except OSError:  # a cache that cannot be written only costs time
+        return
+
+
+def ocr_image(image: Image.Image, engine: Tesseract, params: ExtractionParams = EXTRACTION) -> str:
+    """Text of one rendered page (tesseract reads a PNG from stdin, with one thread)."""
+    import io
+
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", compress_level=1)
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    try:
+        proc = subprocess.run(
+            [engine.exe, "stdin", "stdout", "-l", params.ocr_language],
+            input=buffer.getvalue(),
+            capture_output=True,
+            env=env,
+            timeout=params.ocr_page_timeout_s,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise LoaderError(f"tesseract took more than {params.ocr_page_timeout_s:.0f} s on a page") from exc
+    except OSError as exc:
+        raise OcrUnavailableError(f"tesseract cannot be run ({exc})") from exc
+    if proc.returncode != 0:
+        message = proc.stderr.decode("utf-8", "replace").strip()[-300:]
+        raise LoaderError(f"tesseract failed (exit {proc.returncode}): {message}")
+    stats.runs += 1
+    return proc.stdout.decode("utf-8", "replace")
+
+
+def _workers(pages: int) -> int:
+    if multiprocessing.current_process().daemon:  # a build's worker process: one per core already
+        return 1
+    return max(1, min(pages, os.cpu_count() or 1))
+
+
+def ocr_pdf_pages(data: bytes, indexes: Sequence[int], params: ExtractionParams = EXTRACTION) -> dict[int, str]:
+    """OCR text of the pages `indexes` of the PDF in `data`, from the cache where it has them.
+
+    Raises OcrUnavailableError when a page is not cached and tesseract (or its language data) is
+    missing, LoaderError when tesseract fails on a page. Memory holds a few rendered pages at a time."""
+    try:
+        engine: Tesseract | None = tesseract(params.ocr_language)
+        missing: OcrUnavailableError | None = None
+    except OcrUnavailableError as exc:
+        engine, missing = None, exc
+    out: dict[int, str] = {}
+    workers = _workers(len(indexes))
+    pdf = open_pdf(data)
+    try:
+        with ThreadPoolExecutor(workers) as pool:
+            for start in range(0, len(indexes), 2 * workers):
+                todo: list[tuple[int, str, Image.Image]] = []
+                for index in indexes[start : start + 2 * workers]:  # rendered here: pdfium is not thread-safe
+                    image = _render(pdf, index, params)
+                    key = page_key(image, params)
+                    text = _cached(key, engine.version if engine else None)
+                    if text is None:
+                        todo.append((index, key, image))
+                    else:
+                        stats.hits += 1
+                        out[index] = text
+                if todo and engine is None:
+                    assert missing is not None
+                    raise missing
+                if todo:
+                    tess = engine
+                    assert tess is not None
+                    texts = pool.map(lambda item, tess=tess: ocr_image(item[2], tess, params), todo)
+                    for (index, key, _), text in zip(todo, texts, strict=True):
+                        _store(key, tess.version, text)
+                        out[index] = text
+    finally:
+        pdf.close()
+    return out

@@ -1,0 +1,89 @@
+"""OCR of scanned pages (`indexer.ocr`): quality on the generated scan, the cache, detection."""
+
+from __future__ import annotations
+
+import shutil
+import unicodedata
+from pathlib import Path
+
+import document_fixtures
+import pytest
+
+from indexer import ocr
+from indexer.pdf_text import read_pdf
+from rapporteur.parameters import ExtractionParams
+
+needs_tesseract = pytest.mark.skipif(not ocr.ocr_available(), reason="tesseract with French data is not installed")
+
+
+def _normalised(text: str) -> str:
+    text = unicodedata.normalize("NFC", text).replace("\u2019", "'")
+    return " ".join(text.split())
+
+
+def levenshtein(a: str, b: str) -> int:
+    """Edit distance (insertions, deletions, substitutions)."""
+    if len(a) < len(b):
+        a, b = b, a
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def character_error_rate(hypothesis: str, reference: str) -> float:
+    ref, hyp = _normalised(reference), _normalised(hypothesis)
+    return levenshtein(hyp, ref) / max(1, len(ref))
+
+
+def test_levenshtein():
+    assert levenshtein("kitten", "sitting") == 3 and levenshtein("", "abc") == 3
+    assert character_error_rate("Le  Département", "Le Département") == 0.0
+
+
+def test_scanned_pages_are_detected_and_text_pages_are_not():
+    docs = document_fixtures.documents()
+    assert read_pdf(docs["scan"].read_bytes()).scanned == [0, 1]
+    assert read_pdf(docs["mixed"].read_bytes()).scanned == [1]
+    assert read_pdf(docs["report"].read_bytes()).scanned == []
+
+
+@needs_tesseract
+def test_ocr_of_the_scan_is_accurate(capsys: pytest.CaptureFixture[str]):
+    reading = document_fixtures.scan_reading()
+    reference = document_fixtures.documents()["scan"].with_suffix(".txt").read_text(encoding="utf-8").split("\f")
+    rates = [character_error_rate(reading.pages[i], reference[i]) for i in range(2)]
+    with capsys.disabled():
+        print(f"\nOCR: {reading.seconds_per_page:.2f} s/page, CER {', '.join(f'{r:.2%}' for r in rates)}")
+    assert max(rates) <= 0.03
+
+
+@needs_tesseract
+def test_a_page_read_once_is_read_from_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    reading = document_fixtures.scan_reading()
+    assert reading.runs == 2
+    cache = tmp_path / "ocr"
+    shutil.copytree(reading.cache, cache)
+    monkeypatch.setattr(ocr, "_cache_dir", None)
+    monkeypatch.setenv(ocr.CACHE_ENV, str(cache))  # as a build's worker process finds it
+    data = document_fixtures.documents()["scan"].read_bytes()
+    runs, hits = ocr.stats.runs, ocr.stats.hits
+    assert ocr.ocr_pdf_pages(data, [0, 1]) == reading.pages
+    assert (ocr.stats.runs - runs, ocr.stats.hits - hits) == (0, 2)
+    assert len(list(cache.glob("*/*/*.txt"))) == 2  # one small file per page
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))  # no tesseract: what an earlier version read is used
+    assert ocr.ocr_pdf_pages(data, [1]) == {1: reading.pages[1]}
+
+
+def test_the_cache_key_depends_on_the_pixels_and_the_settings():
+    data = document_fixtures.documents()["mixed"].read_bytes()
+    image = ocr.render_page(data, 1)
+    other = ocr.render_page(data, 0)
+    assert ocr.page_key(image) == ocr.page_key(ocr.render_page(data, 1))
+    assert ocr.page_key(image) != ocr.page_key(other)
+    assert ocr.page_key(image) != ocr.page_key(image, ExtractionParams(ocr_language="eng"))
