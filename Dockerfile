@@ -3,8 +3,9 @@
 #   docker build -t rapporteur .
 #   docker run --rm -p 8000:8000 -e RAPPORTEUR_ALLOWED_HOSTS=rapporteur.example \
 #       -e RAPPORTEUR_ADMIN_API_KEY=... rapporteur
-# The index is built from corpus/ at image build time: an image serves exactly the corpus it was
-# built from. Settings are RAPPORTEUR_* environment variables (see rapporteur/settings.py); the host
+# The index is built from corpus/ at image build time; the admin API (POST /v1/admin/documents) adds
+# documents to /srv/rapporteur/corpus and rebuilds in the container (mount a volume on
+# /srv/rapporteur to keep them). Settings are RAPPORTEUR_* environment variables (see rapporteur/settings.py); the host
 # names clients use must be in RAPPORTEUR_ALLOWED_HOSTS.
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
@@ -32,14 +33,16 @@ ENV PATH=/opt/rapporteur/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     RAPPORTEUR_INDEX_DIR=/srv/rapporteur/index \
+    RAPPORTEUR_CORPUS_DIR=/srv/rapporteur/corpus \
     RAPPORTEUR_HOST=0.0.0.0 \
     RAPPORTEUR_PORT=8000
 RUN apt-get update \
-    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx-light \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx-light tesseract-ocr tesseract-ocr-fra \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin rapporteur
 COPY --from=build /opt/rapporteur /opt/rapporteur
-COPY --from=build /index /srv/rapporteur/index
+COPY --from=build --chown=rapporteur /index /srv/rapporteur/index
+COPY --from=build --chown=rapporteur /src/corpus /srv/rapporteur/corpus
 USER rapporteur
 WORKDIR /srv/rapporteur
 EXPOSE 8000

@@ -1,9 +1,16 @@
-"""`python -m indexer build [CORPUS_DIR] --out INDEX_DIR`: build or refresh the index bundle."""
+"""`python -m indexer build [CORPUS_DIR] --out INDEX_DIR`: build or refresh the index bundle.
+
+`python -m indexer add FILE --corpus DIR [--title …]` checks a file and adds it to the corpus (and
+its manifest), `remove ID --corpus DIR` takes one out, `inspect FILE` says what a file is; each
+prints one JSON object. `build --progress-json` reports its progress as JSON lines on stdout (what
+the admin API follows).
+"""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import logging
 import os
 import sys
@@ -12,12 +19,14 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from indexer.build import BuildReport, Progress, build_index
+from indexer.corpus_edit import META_FIELDS, add_document, remove_document
+from indexer.inspection import inspect_file
 from rapporteur.embedders import available_embedders, create_embedder
-from rapporteur.errors import BuildLockedError, RapporteurError
+from rapporteur.errors import BuildLockedError, DocumentNotFoundError, RapporteurError, RejectedFileError
 from rapporteur.parameters import ChunkingParams
 from rapporteur.settings import Settings
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY, EXIT_REJECTED, EXIT_NOT_FOUND = 0, 1, 2, 3, 4, 5
 
 
 class _TqdmProgress(Progress):
@@ -38,6 +47,35 @@ class _TqdmProgress(Progress):
 
     def close(self) -> None:
         self._bar.close()
+
+
+class _JsonProgress(Progress):
+    """Progress as JSON lines on stdout: at most one per percent of the stage."""
+
+    def __init__(self, total: int, label: str) -> None:
+        self.total, self.label, self.done, self._shown = total, label, 0, -1
+        _emit({"event": "progress", "stage": label, "done": 0, "total": total})
+
+    def update(self, n: int) -> None:
+        self.done += n
+        percent = self.done * 100 // max(1, self.total)
+        if percent != self._shown:
+            self._shown = percent
+            _emit({"event": "progress", "stage": self.label, "done": self.done, "total": self.total})
+
+    def close(self) -> None:
+        _emit({"event": "progress", "stage": self.label, "done": self.total, "total": self.total})
+
+
+class _JsonWarnings(logging.Handler):
+    """Warnings (skipped files, inferred metadata) as JSON lines on stdout."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        _emit({"event": "warning", "message": record.getMessage()})
+
+
+def _emit(event: dict[str, object]) -> None:
+    print(json.dumps(event, ensure_ascii=False), flush=True)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -73,6 +111,21 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--ray-address", help="address of the Ray cluster to join (implies --ray)")
     build.add_argument("--ray-actors", type=int, help="embedding actors (default: one per CPU, or per GPU)")
     build.add_argument("-q", "--quiet", action="store_true")
+    build.add_argument("--progress-json", action="store_true", help="progress and warnings as JSON lines on stdout")
+
+    add = sub.add_parser("add", help="check a file and add it to the corpus (prints JSON)")
+    add.add_argument("file", type=Path)
+    add.add_argument("--corpus", type=Path, default=Path("corpus"))
+    add.add_argument("--name", help="the name the file was sent with (default: its own)")
+    add.add_argument("--max-pages", type=int, default=2000)
+    for field in ("id", *META_FIELDS):
+        add.add_argument(f"--{field.replace('_', '-')}", type=int if field == "year" else str)
+    remove = sub.add_parser("remove", help="remove a document from the corpus (prints JSON)")
+    remove.add_argument("doc_id")
+    remove.add_argument("--corpus", type=Path, default=Path("corpus"))
+    inspect = sub.add_parser("inspect", help="say what a file is and whether the corpus would take it (prints JSON)")
+    inspect.add_argument("file", type=Path)
+    inspect.add_argument("--max-pages", type=int, default=2000)
     return parser
 
 
@@ -91,9 +144,51 @@ def _summary(report: BuildReport) -> str:
     return "\n".join(lines)
 
 
+def _corpus_command(args: argparse.Namespace) -> int:
+    """`add`, `remove`, `inspect`: one JSON object on stdout, {"error", "reason"} on refusal."""
+    try:
+        if args.command == "inspect":
+            found = inspect_file(args.file, args.file.name, args.max_pages)
+            _emit({"kind": found.kind, "suffix": found.suffix, "size": found.size, "pages": found.pages})
+        elif args.command == "add":
+            meta = {field: getattr(args, field) for field in ("id", *META_FIELDS)}
+            added = add_document(args.corpus, args.file, args.name or args.file.name, meta, args.max_pages)
+            _emit(
+                {
+                    "id": added.id,
+                    "file": added.file,
+                    "kind": added.inspection.kind,
+                    "pages": added.inspection.pages,
+                    "listed": added.listed,
+                }
+            )
+        else:
+            _emit({"id": args.doc_id, "file": remove_document(args.corpus, args.doc_id)})
+    except RejectedFileError as exc:
+        _emit({"error": str(exc), "reason": exc.reason})
+        return EXIT_REJECTED
+    except DocumentNotFoundError as exc:
+        _emit({"error": exc.public, "reason": "missing"})
+        return EXIT_NOT_FOUND
+    except RapporteurError as exc:
+        _emit({"error": exc.public, "reason": "corpus"})
+        return EXIT_FAILED
+    except OSError as exc:
+        _emit({"error": f"{exc.strerror or exc}", "reason": "io"})
+        return EXIT_FAILED
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.ERROR if args.quiet else logging.WARNING, format="%(levelname)s: %(message)s")
+    if args.command != "build":
+        logging.basicConfig(level=logging.ERROR, format="%(levelname)s: %(message)s")
+        return _corpus_command(args)
+    if args.progress_json:
+        logging.basicConfig(level=logging.WARNING, handlers=[_JsonWarnings()])
+    else:
+        level = logging.ERROR if args.quiet else logging.WARNING
+        logging.basicConfig(level=level, format="%(levelname)s: %(message)s")
     if args.chunk_overlap >= args.chunk_size or args.chunk_size < 100:
         print("error: need --chunk-size >= 100 and --chunk-overlap < --chunk-size", file=sys.stderr)
         return EXIT_USAGE
@@ -118,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
                 embedder,
                 ChunkingParams(chunk_size=args.chunk_size, chunk_overlap=args.chunk_overlap),
                 force=args.force,
-                progress=None if args.quiet else _TqdmProgress,
+                progress=_JsonProgress if args.progress_json else None if args.quiet else _TqdmProgress,
                 workers=max(1, args.workers),
                 execution=execution,
             )
@@ -131,6 +226,18 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:  # reading the corpus: one line, no traceback
         print(f"error: {exc.strerror or exc} ({exc.filename or args.corpus})", file=sys.stderr)
         return EXIT_FAILED
-    if not args.quiet:
+    if args.progress_json:
+        _emit(
+            {
+                "event": "done",
+                "build_id": report.build_id,
+                "up_to_date": report.up_to_date,
+                "documents": report.documents,
+                "chunks": report.chunks,
+                "embedded": report.embedded,
+                "skipped": [{"file": p, "reason": r} for p, r in report.skipped],
+            }
+        )
+    elif not args.quiet:
         print(_summary(report))
     return EXIT_OK

@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RAPPORTEUR_", extra="ignore", validate_default=True)
 
     index_dir: Path = Field(Path("index"), description="index directory (CURRENT + bundles/) or a bundle")
+    corpus_dir: Path = Field(Path("corpus"), description="corpus directory the admin API adds documents to")
     embedder: str = Field("e5-small-q4", description="embedding backend of `python -m indexer build`")
     allow_model_download: bool = Field(
         False, description="let the sentence-transformers backend fetch a model from a hub (off: offline only)"
@@ -45,6 +46,12 @@ class Settings(BaseSettings):
     )
 
     max_body_bytes: int = Field(64 * 1024, ge=1024, description="request body cap, counted as it arrives")
+    max_upload_bytes: int = Field(
+        50 * 1024 * 1024, ge=1024, description="cap of a document sent to POST /v1/admin/documents"
+    )
+    max_upload_pages: int = Field(2000, ge=1, description="pages a PDF sent to the admin API may have")
+    upload_timeout_s: float = Field(120.0, gt=0, description="deadline of an upload (receiving and checking it)")
+    build_timeout_s: float = Field(6 * 3600.0, gt=0, description="deadline of a build started by the admin API")
     rate_limit_per_minute: float = Field(120.0, ge=0, description="per-client sustained rate; 0 = off")
     rate_limit_burst: int = Field(30, ge=1, description="requests a client may send at once")
     rate_limit_loopback: bool = Field(False, description="also limit clients on the loopback interface")

@@ -3,12 +3,14 @@ the index is loaded in the lifespan, off the event loop."""
 
 from __future__ import annotations
 
+import functools
+
 from fastapi import FastAPI
 
 from rapporteur import __version__
 from rapporteur.settings import Settings
 from service.api.errors import SafeJSONResponse, install_error_handlers
-from service.api.lifecycle import lifespan
+from service.api.lifecycle import lifespan, reload_in_worker
 from service.api.metrics import Metrics
 from service.api.middleware import (
     AllowedHostsMiddleware,
@@ -22,6 +24,7 @@ from service.api.middleware import (
 from service.api.rate_limits import BucketStore
 from service.api.routes import admin, documents, ops, search, suggest
 from service.api.routes.web import mount_web
+from service.corpus_jobs import CorpusJobs
 from service.serving import BundleSlot
 
 DESCRIPTION = """Recherche et questions-réponses sur les rapports d'activité des collectivités, avec
@@ -53,6 +56,7 @@ def create_app(settings: Settings | None = None, rate_limits: BucketStore | None
     app.state.settings = settings
     app.state.slot = slot
     app.state.metrics = metrics
+    app.state.corpus_jobs = CorpusJobs(settings, functools.partial(_swap_in, app))
     install_error_handlers(app)
     for module in (search, suggest, documents, admin, ops):
         app.include_router(module.router)
@@ -65,6 +69,7 @@ def create_app(settings: Settings | None = None, rate_limits: BucketStore | None
         max_bytes=settings.max_body_bytes,
         metrics=metrics,
         read_timeout_s=settings.request_timeout_s,
+        uploads=(UPLOAD_PATH, settings.max_upload_bytes),
     )
     app.add_middleware(
         RateLimitMiddleware,
@@ -85,5 +90,15 @@ def create_app(settings: Settings | None = None, rate_limits: BucketStore | None
         metrics=metrics,
         timeout_s=settings.request_timeout_s,
         routes=lambda: app.router.routes,
+        uploads=(UPLOAD_PATH, settings.upload_timeout_s),
     )
     return app
+
+
+UPLOAD_PATH = "/v1/admin/documents"  # the one route whose body is a document: larger, and slower to arrive
+
+
+async def _swap_in(app: FastAPI) -> str:
+    """Load the bundle the admin API's build just made; its build id."""
+    outcome = await reload_in_worker(app, "admin")
+    return outcome.build_id

@@ -17,6 +17,7 @@ from rapporteur.embedders import Embedder
 from rapporteur.settings import Settings
 from service.api.metrics import Metrics
 from service.api.schemas import FilterText, Year
+from service.corpus_jobs import CorpusJobs
 from service.search.results import Filters
 from service.search.threads import ThreadBudget
 from service.serving import BundleSlot, LoadedBundle
@@ -34,6 +35,10 @@ def get_slot(request: Request) -> BundleSlot:
     return request.app.state.slot
 
 
+def get_corpus_jobs(request: Request) -> CorpusJobs:
+    return request.app.state.corpus_jobs
+
+
 def get_metrics(request: Request) -> Metrics:
     return request.app.state.metrics
 
@@ -48,6 +53,7 @@ def get_loaded_bundle(request: Request) -> LoadedBundle:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SlotDep = Annotated[BundleSlot, Depends(get_slot)]
+CorpusJobsDep = Annotated[CorpusJobs, Depends(get_corpus_jobs)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 LoadedBundleDep = Annotated[LoadedBundle, Depends(get_loaded_bundle)]
 

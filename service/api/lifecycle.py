@@ -143,4 +143,5 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         finally:
             if sighup:
                 _remove_sighup()
+            await app.state.corpus_jobs.close()
             tg.cancel_scope.cancel()

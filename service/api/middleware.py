@@ -114,11 +114,13 @@ class RequestContextMiddleware:
         metrics: Metrics,
         timeout_s: float,
         routes: Callable[[], Iterable[BaseRoute]],
+        uploads: tuple[str, float] | None = None,
     ) -> None:
         self.app = app
         self.slot = slot
         self.metrics = metrics
         self.timeout_s = timeout_s
+        self.uploads = uploads  # (path, deadline in seconds) of the route that receives documents
         self.routes = routes
         self._flat: list[tuple[str, BaseRoute]] | None = None
 
@@ -136,8 +138,9 @@ class RequestContextMiddleware:
         request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         loaded = self.slot.current
         state = _state(scope)
-        state.update(request_id=request_id, loaded=loaded, deadline=time.monotonic() + self.timeout_s)
         path: str = scope.get("path", "")
+        timeout = self.uploads[1] if self.uploads and path == self.uploads[0] else self.timeout_s
+        state.update(request_id=request_id, loaded=loaded, deadline=time.monotonic() + timeout)
         status = 500
         response_started = False
 
@@ -264,19 +267,31 @@ class BodyLimitMiddleware:
     so a chunked upload without Content-Length is cut at the same size.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int, metrics: Metrics, read_timeout_s: float = 10.0) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        metrics: Metrics,
+        read_timeout_s: float = 10.0,
+        uploads: tuple[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.metrics = metrics
         self.read_timeout_s = read_timeout_s
+        self.uploads = uploads  # (path, cap in bytes) of the route that receives documents
 
-    def _too_large(self) -> str:
-        return f"Requête trop volumineuse : le corps est limité à {self.max_bytes // 1024} Ko."
+    def _too_large(self, cap: int) -> str:
+        if self.uploads is not None and cap == self.uploads[1]:
+            size = f"{cap // (1024 * 1024)} Mo" if cap >= 1024 * 1024 else f"{cap // 1024} Ko"
+            return f"Fichier trop volumineux : au plus {size}."
+        return f"Requête trop volumineuse : le corps est limité à {cap // 1024} Ko."
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        cap = self.uploads[1] if self.uploads and scope.get("path") == self.uploads[0] else self.max_bytes
         declared = _header(scope, b"content-length")
         if declared is not None:
             try:
@@ -284,9 +299,9 @@ class BodyLimitMiddleware:
             except ValueError:
                 await _send_error(scope, send, 400, "En-tête Content-Length invalide.")
                 return
-            if length > self.max_bytes:
+            if length > cap:
                 self.metrics.rejected.labels("body_too_large").inc()
-                await _send_error(scope, send, 413, self._too_large(), {"Connection": "close"})
+                await _send_error(scope, send, 413, self._too_large(cap), {"Connection": "close"})
                 return
         deadline = _state(scope).get("deadline") or time.monotonic() + self.read_timeout_s
         chunks: list[bytes] = []
@@ -299,9 +314,9 @@ class BodyLimitMiddleware:
                         return  # client gone before the body arrived: nothing to answer
                     body = message.get("body", b"")
                     size += len(body)
-                    if size > self.max_bytes:
+                    if size > cap:
                         self.metrics.rejected.labels("body_too_large").inc()
-                        await _send_error(scope, send, 413, self._too_large(), {"Connection": "close"})
+                        await _send_error(scope, send, 413, self._too_large(cap), {"Connection": "close"})
                         return
                     chunks.append(body)
                     if not message.get("more_body", False):

@@ -236,6 +236,31 @@ class ReloadResponse(BaseModel):
     took_ms: float
 
 
+class JobResponse(BaseModel):
+    """A corpus change and the build that follows it."""
+
+    id: str
+    action: Literal["add", "remove"] = Field(description="« add » : document ajouté ; « remove » : retiré.")
+    document_id: str
+    status: Literal["running", "succeeded", "failed"]
+    stage: str = Field(description="Étape en cours, en français.")
+    done: int = Field(description="Éléments traités dans l'étape en cours.")
+    total: int
+    warnings: list[str] = Field(
+        description="Avertissements du build, par fichier (fichiers ignorés, métadonnées déduites)."
+    )
+    error: str | None
+    build_id: str | None = Field(description="Index mis en service à la fin du build.")
+    created_at: str
+    finished_at: str | None
+    url: str = Field(description="Où suivre ce travail.")
+
+
+class JobListResponse(BaseModel):
+    jobs: list[JobResponse]
+    busy: bool = Field(description="Un travail est en cours : un autre serait refusé (409).")
+
+
 class FieldError(BaseModel):
     location: str = Field(description="Où se trouve l'erreur, par ex. « query.k » ou « body.question ».")
     message: str

@@ -1,26 +1,53 @@
-"""POST /v1/admin/reload: swap in the newest bundle of the index directory (admin key required)."""
+"""Administration (admin key required): reload the index, add and remove documents, follow the builds.
+
+POST /v1/admin/documents takes the file as the request body (any content type; its type is read from
+its bytes) and its metadata as query parameters; it answers 202 with the job that builds the new
+index, which GET /v1/admin/jobs/{id} follows until the new bundle is in service.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import secrets
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 
 from rapporteur.errors import RapporteurError
-from service.api.dependencies import AdminDep
+from service.api.dependencies import AdminDep, CorpusJobsDep, SettingsDep
 from service.api.errors import json_error
 from service.api.lifecycle import reload_in_worker
-from service.api.schemas import ErrorResponse, ReloadResponse
+from service.api.schemas import ErrorResponse, JobListResponse, JobResponse, ReloadResponse
+from service.corpus_jobs import BuildBusyError, CorpusChangeRefused, Job
 
 router = APIRouter(prefix="/v1/admin", tags=["administration"])
+
+UNAUTHORIZED = {401: {"model": ErrorResponse, "description": "Clé d'administration absente ou invalide."}}
+BUSY = {409: {"model": ErrorResponse, "description": "Un ajout, une suppression ou un build est déjà en cours."}}
+BUSY_MESSAGE = "Une mise à jour de l'index est déjà en cours ; réessayez quand elle sera terminée."
+# HTTP status of each reason the indexer gives for refusing a file.
+REFUSAL_STATUS = {
+    "type": 415,
+    "empty": 422,
+    "corrupt": 422,
+    "meta": 422,
+    "bomb": 413,
+    "pages": 413,
+    "name": 400,
+    "exists": 409,
+    "missing": 404,
+}
+DOCUMENT_ID = r"^[a-z0-9][a-z0-9-]{0,199}$"
 
 
 @router.post(
     "/reload",
     summary="Recharger l'index",
     responses={
-        401: {"model": ErrorResponse, "description": "Clé d'administration absente ou invalide."},
+        **UNAUTHORIZED,
         409: {"model": ErrorResponse, "description": "Nouvel index refusé ; l'ancien reste en service."},
     },
 )
@@ -47,3 +74,149 @@ async def reload_index(
         previous_build_id=outcome.previous_build_id,
         took_ms=round(outcome.seconds * 1000, 1),
     )
+
+
+def job_response(job: Job) -> JobResponse:
+    return JobResponse(
+        id=job.id,
+        action=job.action,
+        document_id=job.document_id,
+        status=job.status,
+        stage=job.stage,
+        done=job.done,
+        total=job.total,
+        warnings=job.warnings,
+        error=job.error,
+        build_id=job.build_id,
+        created_at=job.created_at.isoformat(timespec="seconds"),
+        finished_at=job.finished_at.isoformat(timespec="seconds") if job.finished_at else None,
+        url=f"/v1/admin/jobs/{job.id}",
+    )
+
+
+def _refused(exc: CorpusChangeRefused, location: str) -> JSONResponse:
+    return json_error(REFUSAL_STATUS.get(exc.reason, 422), str(exc), [{"location": location, "message": str(exc)}])
+
+
+def _accepted(job: Job) -> JSONResponse:
+    body = job_response(job).model_dump()
+    return JSONResponse(body, status_code=202, headers={"Location": body["url"]})
+
+
+@router.post(
+    "/documents",
+    summary="Ajouter un document",
+    status_code=202,
+    response_model=JobResponse,
+    responses={
+        **UNAUTHORIZED,
+        **BUSY,
+        400: {"model": ErrorResponse, "description": "Nom de fichier refusé."},
+        413: {
+            "model": ErrorResponse,
+            "description": "Fichier trop volumineux, trop de pages, ou bombe de décompression.",
+        },
+        415: {"model": ErrorResponse, "description": "Type de fichier non pris en charge (lu dans son contenu)."},
+        422: {"model": ErrorResponse, "description": "Fichier vide, illisible, ou métadonnées invalides."},
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "Le fichier lui-même (PDF, .docx, .odt, HTML, texte ou Markdown).",
+            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
+async def add_document(
+    request: Request,
+    _: AdminDep,
+    settings: SettingsDep,
+    jobs: CorpusJobsDep,
+    filename: Annotated[str, Query(min_length=1, max_length=255, description="Nom du fichier envoyé.")],
+    title: Annotated[str | None, Query(max_length=300, description="Titre (sinon déduit du document).")] = None,
+    organisation: Annotated[str | None, Query(max_length=200)] = None,
+    organisation_type: Annotated[str | None, Query(max_length=100)] = None,
+    territory: Annotated[str | None, Query(max_length=50)] = None,
+    year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
+    kind: Annotated[str | None, Query(max_length=100, description="Nature : rapport d'activité, délibération…")] = None,
+    source_url: Annotated[str | None, Query(max_length=500)] = None,
+) -> JSONResponse:
+    """Vérifie le fichier (taille, type réel, pages, bombe de décompression, nom), l'ajoute au corpus
+    puis reconstruit l'index en arrière-plan ; la recherche continue de servir l'index en place."""
+    if jobs.busy:
+        return json_error(409, BUSY_MESSAGE)
+    body = await request.body()  # capped at max_upload_bytes by the body limit
+    if not body:
+        return json_error(422, "Fichier vide : le corps de la requête doit contenir le document.")
+    uploads = settings.index_dir / ".uploads"
+    uploads.mkdir(parents=True, exist_ok=True)
+    upload = uploads / f"{secrets.token_hex(8)}.upload"
+    meta = {
+        "title": title,
+        "organisation": organisation,
+        "organisation_type": organisation_type,
+        "territory": territory,
+        "year": year,
+        "kind": kind,
+        "source_url": source_url,
+    }
+    try:
+        upload.write_bytes(body)
+        job = await jobs.add(upload, filename, meta)
+    except BuildBusyError:
+        return json_error(409, BUSY_MESSAGE)
+    except CorpusChangeRefused as exc:
+        return _refused(exc, "body")
+    except RapporteurError as exc:
+        return json_error(503, exc.public)
+    finally:
+        with contextlib.suppress(OSError):
+            Path(upload).unlink()
+    return _accepted(job)
+
+
+@router.delete(
+    "/documents/{document_id}",
+    summary="Retirer un document",
+    status_code=202,
+    response_model=JobResponse,
+    responses={**UNAUTHORIZED, **BUSY, 404: {"model": ErrorResponse, "description": "Document introuvable."}},
+)
+async def remove_document(
+    _: AdminDep,
+    jobs: CorpusJobsDep,
+    document_id: Annotated[str, PathParam(pattern=DOCUMENT_ID, description="Identifiant du document.")],
+) -> JSONResponse:
+    """Retire le document du corpus (fichier et entrée du manifeste), puis reconstruit l'index."""
+    try:
+        job = await jobs.remove(document_id)
+    except BuildBusyError:
+        return json_error(409, BUSY_MESSAGE)
+    except CorpusChangeRefused as exc:
+        return _refused(exc, "path.document_id")
+    except RapporteurError as exc:
+        return json_error(503, exc.public)
+    return _accepted(job)
+
+
+@router.get("/jobs", summary="Travaux récents", responses=UNAUTHORIZED)
+async def list_jobs(_: AdminDep, jobs: CorpusJobsDep) -> JobListResponse:
+    """Les derniers ajouts et retraits de documents et leurs builds, du plus récent au plus ancien."""
+    return JobListResponse(jobs=[job_response(job) for job in jobs.recent()], busy=jobs.busy)
+
+
+@router.get(
+    "/jobs/{job_id}",
+    summary="Suivre un travail",
+    responses={**UNAUTHORIZED, 404: {"model": ErrorResponse, "description": "Travail inconnu."}},
+)
+async def get_job(
+    _: AdminDep,
+    jobs: CorpusJobsDep,
+    job_id: Annotated[str, PathParam(pattern=r"^[0-9a-f]{16}$", description="Identifiant du travail.")],
+) -> JobResponse:
+    """Étape, progression et avertissements du build ; à la fin, l'index mis en service."""
+    job = jobs.get(job_id)
+    if job is None:
+        return json_error(404, "Travail inconnu (seuls les derniers sont gardés).")  # type: ignore[return-value]
+    return job_response(job)

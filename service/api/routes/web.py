@@ -26,6 +26,15 @@ async def home() -> FileResponse:
     return FileResponse(page, media_type="text/html; charset=utf-8")
 
 
+@router.get("/admin")
+async def admin_page() -> FileResponse:
+    """The admin page: documents, uploads, builds (the API it calls needs the admin key)."""
+    page = STATIC_DIR / "admin" / "index.html"
+    if not page.is_file():
+        raise HTTPException(404, "La page d'administration n'est pas installée.")
+    return FileResponse(page, media_type="text/html; charset=utf-8")
+
+
 _DOCS_PAGE = """<!doctype html>
 <html lang="fr">
 <head>

@@ -42,9 +42,11 @@ CASES = [
 
 
 @pytest.fixture(scope="module")
-def api_schema(tiny_index: Path) -> Iterator[object]:
+def api_schema(tiny_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     settings_ = Settings(
         index_dir=tiny_index,
+        corpus_dir=tmp_path_factory.mktemp("corpus"),  # the admin routes never touch the real one
+        embedder="hashing",
         admin_api_key="schemathesis-key",
         rate_limit_per_minute=0,
         handle_sighup=False,
@@ -57,6 +59,8 @@ def api_schema(tiny_index: Path) -> Iterator[object]:
 
 def test_every_operation_is_covered() -> None:
     assert ("/v1/search", "GET") in OPERATIONS and ("/v1/ask", "POST") in OPERATIONS
+    assert ("/v1/admin/documents", "POST") in OPERATIONS and ("/v1/admin/jobs/{job_id}", "GET") in OPERATIONS
+    assert ("/v1/admin/documents/{document_id}", "DELETE") in OPERATIONS
     assert len(OPERATIONS) >= 8
 
 

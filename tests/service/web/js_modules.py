@@ -13,6 +13,7 @@ from pathlib import Path
 STATIC = Path(__file__).resolve().parents[3] / "service" / "static"
 PAGE_ENTRY = STATIC / "js" / "main.js"
 WIDGET_ENTRY = STATIC / "widget.js"
+ADMIN_ENTRY = STATIC / "admin" / "admin.js"
 SHARED_HELPERS = STATIC / "js" / "text.js"
 
 _IMPORT = re.compile(r"""^import\s+(?:\{(?P<names>[^}]*)\}\s+from\s+)?["'](?P<spec>[^"']+)["']\s*;""", re.M)

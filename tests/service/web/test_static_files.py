@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 
 import pytest
 from js_modules import (
+    ADMIN_ENTRY,
     PAGE_ENTRY,
     SHARED_HELPERS,
     STATIC,
@@ -127,8 +128,8 @@ def _code(source: str) -> str:
 
 
 def test_modules_import_relative_paths_and_names_their_targets_export():
-    page, widget = module_graph(PAGE_ENTRY), module_graph(WIDGET_ENTRY)
-    for module in {**page, **widget}.values():
+    page, widget, admin = module_graph(PAGE_ENTRY), module_graph(WIDGET_ENTRY), module_graph(ADMIN_ENTRY)
+    for module in {**page, **widget, **admin}.values():
         assert not module.problems, f"{module.name}: {module.problems}"
         for specifier, names in module.imports:
             # Relative to the importing module: the page and the widget work wherever the service is mounted.
@@ -139,7 +140,9 @@ def test_modules_import_relative_paths_and_names_their_targets_export():
             missing = set(names) - read_module(target).exports
             assert not missing, f"{module.name} imports {sorted(missing)} that {specifier} does not export"
     served = {path.resolve() for path in script_files()}
-    assert set(page) | set(widget) == served, "every script is the page's or the widget's (no dead module)"
+    assert set(page) | set(widget) | set(admin) == served, (
+        "every script is the page's, the widget's or the admin page's"
+    )
     assert WIDGET_ENTRY.resolve() not in page and PAGE_ENTRY.resolve() not in widget
     assert SHARED_HELPERS.resolve() in page and SHARED_HELPERS.resolve() in widget
 

@@ -1,0 +1,253 @@
+"""Corpus changes made over the admin API, and the builds they start: one at a time.
+
+The service never imports the build pipeline: it runs the indexer's command line in child processes
+(`python -m indexer add|remove`, then `python -m indexer build --progress-json`), follows the build's
+JSON lines (stage, progress, per-file warnings) and, when the build succeeds, swaps the new bundle in.
+A crash of a build cannot take the service down; a failed build leaves the bundle in service, and the
+search keeps serving throughout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+import sys
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from rapporteur.errors import RapporteurError
+from rapporteur.settings import Settings
+
+log = logging.getLogger(__name__)
+
+KEEP_JOBS = 50
+EXIT_BUSY, EXIT_REJECTED, EXIT_NOT_FOUND = 3, 4, 5  # the indexer CLI's exit codes
+STEP_TIMEOUT_S = 300.0  # checking and copying one file
+
+
+class BuildBusyError(RapporteurError):
+    """A corpus change or a build is already under way."""
+
+
+class CorpusChangeRefused(RapporteurError):
+    """The indexer refused a file or an id; `reason` is its code (type, bomb, pages, name, missing…)."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass
+class Job:
+    """One corpus change and the build that follows it."""
+
+    id: str
+    action: Literal["add", "remove"]
+    document_id: str
+    status: Literal["running", "succeeded", "failed"] = "running"
+    stage: str = "en attente"
+    done: int = 0
+    total: int = 0
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+    build_id: str | None = None
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    finished_at: datetime | None = None
+
+
+class CorpusJobs:
+    """Runs corpus changes and their builds, one at a time; keeps the last `KEEP_JOBS` jobs."""
+
+    def __init__(self, settings: Settings, swap_in: Callable[[], Awaitable[str]]) -> None:
+        self.settings = settings
+        self.swap_in = swap_in  # loads the new bundle and returns its build id
+        self._jobs: OrderedDict[str, Job] = OrderedDict()
+        self._busy = False
+        self._task: asyncio.Task[None] | None = None
+        self._process: asyncio.subprocess.Process | None = None
+
+    @property
+    def busy(self) -> bool:
+        return self._busy
+
+    def get(self, job_id: str) -> Job | None:
+        return self._jobs.get(job_id)
+
+    def recent(self) -> list[Job]:
+        return list(reversed(self._jobs.values()))
+
+    async def add(self, upload: Path, declared_name: str, meta: dict[str, object]) -> Job:
+        """Check and copy `upload` into the corpus, then build in the background."""
+        args = ["add", str(upload), "--corpus", str(self.settings.corpus_dir), "--name", declared_name]
+        args += ["--max-pages", str(self.settings.max_upload_pages)]
+        for key, value in meta.items():
+            if value not in (None, ""):
+                args += [f"--{key.replace('_', '-')}", str(value)]
+        return await self._change("add", args)
+
+    async def remove(self, document_id: str) -> Job:
+        """Remove a document from the corpus, then build in the background."""
+        return await self._change("remove", ["remove", document_id, "--corpus", str(self.settings.corpus_dir)])
+
+    async def _change(self, action: Literal["add", "remove"], args: list[str]) -> Job:
+        if self._busy:
+            raise BuildBusyError("a corpus change or a build is under way")
+        self._busy = True
+        try:
+            code, out, err = await self._run(args, STEP_TIMEOUT_S)
+            result = _last_json(out)
+            if code in (EXIT_REJECTED, EXIT_NOT_FOUND):
+                raise CorpusChangeRefused(str(result.get("reason", "refused")), str(result.get("error", "Refusé.")))
+            if code != 0 or "id" not in result:
+                raise RapporteurError(f"indexer {args[0]} failed ({code}): {err[-500:]}", public=_FAILED)
+        except BaseException:
+            self._busy = False
+            raise
+        job = Job(secrets.token_hex(8), action, str(result["id"]))
+        self._jobs[job.id] = job
+        while len(self._jobs) > KEEP_JOBS:
+            self._jobs.popitem(last=False)
+        self._task = asyncio.create_task(self._build(job))
+        return job
+
+    async def _build(self, job: Job) -> None:
+        try:
+            await self._follow_build(job)
+            if job.status == "running":
+                job.stage = "mise en service"
+                job.build_id = await self.swap_in()
+                job.status = "succeeded"
+                job.stage = "terminé"
+        except RapporteurError as exc:
+            job.status, job.error = "failed", exc.public
+        except Exception as exc:  # the job must end, whatever happened
+            log.exception("corpus job failed", extra={"event": "corpus_job", "job": job.id})
+            job.status, job.error = "failed", f"{_FAILED} ({type(exc).__name__})"
+        finally:
+            job.finished_at = datetime.now(UTC)
+            self._busy = False
+            log.info(
+                "corpus job %s: %s",
+                job.id,
+                job.status,
+                extra={"event": "corpus_job", "job": job.id, "status": job.status, "build_id": job.build_id},
+            )
+
+    async def _follow_build(self, job: Job) -> None:
+        settings = self.settings
+        args = ["build", str(settings.corpus_dir), "--out", str(settings.index_dir)]
+        args += ["--embedder", settings.embedder, "--progress-json"]
+        job.stage = "construction de l'index"
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "indexer",
+            *args,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        self._process = process
+        errors = asyncio.create_task(_read_tail(process.stderr))
+        try:
+            assert process.stdout is not None
+            async with asyncio.timeout(settings.build_timeout_s):
+                async for raw in process.stdout:
+                    _apply(job, raw)
+                code = await process.wait()
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+            job.status, job.error = (
+                "failed",
+                "La construction de l'index a dépassé le temps permis ; l'index en service reste.",
+            )
+            return
+        finally:
+            self._process = None
+        tail = await errors
+        if code == EXIT_BUSY:
+            job.status, job.error = "failed", "Une autre construction de l'index est en cours ; réessayez plus tard."
+        elif code != 0:
+            detail = tail.strip().splitlines()[-1] if tail.strip() else f"code {code}"
+            job.status, job.error = (
+                "failed",
+                f"La construction de l'index a échoué ({detail[:300]}) ; l'index en service reste.",
+            )
+
+    async def close(self) -> None:
+        """Stop a build in progress (the service is stopping): its partial bundle is never used."""
+        if self._process is not None and self._process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self._process.terminate()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+
+    async def _run(self, args: list[str], timeout: float) -> tuple[int, str, str]:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "indexer", *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        )
+        try:
+            out, err = await asyncio.wait_for(process.communicate(), timeout)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+            raise RapporteurError(f"indexer {args[0]} timed out", public=_FAILED) from None
+        return int(process.returncode or 0), out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+
+
+_FAILED = "Le traitement du fichier a échoué."
+_STAGES = {
+    "reading and cutting documents": "lecture et découpage des documents",
+    "embedding": "calcul des vecteurs",
+    "approximate index": "index approché",
+}
+
+
+def _apply(job: Job, raw: bytes) -> None:
+    """Update `job` from one JSON line of the build."""
+    try:
+        event = json.loads(raw)
+    except ValueError:
+        return
+    if not isinstance(event, dict):
+        return
+    kind = event.get("event")
+    if kind == "progress":
+        stage = str(event.get("stage", ""))
+        job.stage = next((fr for en, fr in _STAGES.items() if stage.startswith(en)), stage)
+        job.done, job.total = int(event.get("done", 0)), int(event.get("total", 0))
+    elif kind == "warning" and len(job.warnings) < 100:
+        job.warnings.append(str(event.get("message", ""))[:500])
+    elif kind == "done":
+        job.build_id = event.get("build_id")
+        for skipped in event.get("skipped") or []:
+            if len(job.warnings) < 100:
+                job.warnings.append(f"fichier ignoré : {skipped.get('file')} ({skipped.get('reason')})")
+
+
+def _last_json(out: str) -> dict[str, object]:
+    for line in reversed(out.strip().splitlines()):
+        with contextlib.suppress(ValueError):
+            value = json.loads(line)
+            if isinstance(value, dict):
+                return value
+    return {}
+
+
+async def _read_tail(stream: asyncio.StreamReader | None, keep: int = 4000) -> str:
+    """What a stream says, its last `keep` characters (read as it comes, so the pipe never fills)."""
+    if stream is None:
+        return ""
+    tail = ""
+    async for line in stream:
+        tail = (tail + line.decode("utf-8", "replace"))[-keep:]
+    return tail
