@@ -85,16 +85,17 @@ class CorpusJobs:
 
     async def add(self, upload: Path, declared_name: str, meta: dict[str, object]) -> Job:
         """Check and copy `upload` into the corpus, then build in the background."""
-        args = ["add", str(upload), "--corpus", str(self.settings.corpus_dir), "--name", declared_name]
-        args += ["--max-pages", str(self.settings.max_upload_pages)]
+        # --flag=value: a value that starts with "-" stays a value.
+        args = ["add", str(upload), f"--corpus={self.settings.corpus_dir}", f"--name={declared_name}"]
+        args.append(f"--max-pages={self.settings.max_upload_pages}")
         for key, value in meta.items():
             if value not in (None, ""):
-                args += [f"--{key.replace('_', '-')}", str(value)]
+                args.append(f"--{key.replace('_', '-')}={value}")
         return await self._change("add", args)
 
     async def remove(self, document_id: str) -> Job:
         """Remove a document from the corpus, then build in the background."""
-        return await self._change("remove", ["remove", document_id, "--corpus", str(self.settings.corpus_dir)])
+        return await self._change("remove", ["remove", f"--corpus={self.settings.corpus_dir}", "--", document_id])
 
     async def _change(self, action: Literal["add", "remove"], args: list[str]) -> Job:
         if self._busy:

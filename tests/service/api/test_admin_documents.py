@@ -167,3 +167,19 @@ def test_admin_routes_need_the_key(admin_site) -> None:
         assert client.get("/v1/admin/jobs").status_code == 401
         assert client.get("/v1/admin/jobs/0123456789abcdef", headers=AUTH).status_code == 404
         assert client.delete("/v1/admin/documents/inconnu", headers=AUTH).status_code == 404
+
+
+def test_values_that_look_like_options_stay_values(admin_site) -> None:
+    """A file name or a title starting with "--" reaches the indexer as a value, not as a flag."""
+    settings, corpus, _ = admin_site
+    with running(settings()) as client:
+        sent = client.post(
+            "/v1/admin/documents",
+            params={"filename": "--force.md", "title": "--corpus=/tmp"},
+            content=NEW_REPORT.encode(),
+            headers=AUTH,
+        )
+        assert sent.status_code == 202, sent.text
+        assert _wait(client, sent.json()["url"])["status"] == "succeeded"
+        assert (corpus / "force.md").exists()
+        assert 'title = "--corpus=/tmp"' in (corpus / "manifest.toml").read_text(encoding="utf-8")
