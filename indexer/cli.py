@@ -74,8 +74,15 @@ class _JsonWarnings(logging.Handler):
         _emit({"event": "warning", "message": record.getMessage()})
 
 
+MAX_MESSAGE_CHARS = 2000
+
+
 def _emit(event: dict[str, object]) -> None:
-    print(json.dumps(event, ensure_ascii=False), flush=True)
+    """One JSON line on stdout: ASCII (whatever the locale, and file names that are not UTF-8),
+    messages cut to MAX_MESSAGE_CHARS."""
+    if isinstance(event.get("message"), str):
+        event = {**event, "message": str(event["message"])[:MAX_MESSAGE_CHARS]}
+    print(json.dumps(event, ensure_ascii=True), flush=True)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -22,6 +22,7 @@ from indexer.inspection import Inspection, inspect_file
 from rapporteur.errors import DocumentNotFoundError, RejectedFileError
 from rapporteur.text.analyzer import slugify
 
+_HEADER = re.compile(r"^\s*\[\s*documents\s*\.\s*(\"[^\"]*\"|'[^']*'|[A-Za-z0-9_-]+)\s*\]")
 META_FIELDS = ("title", "organisation", "organisation_type", "territory", "year", "kind", "source_url")
 MAX_NAME_CHARS = 120
 
@@ -72,6 +73,8 @@ def add_document(
     fields = {k: v for k, v in (meta or {}).items() if k in META_FIELDS and v not in (None, "")}
     if fields and "title" not in fields:
         raise RejectedFileError("meta", "Métadonnées incomplètes : un titre est requis avec les autres champs.")
+    manifest = corpus_dir / MANIFEST_NAME
+    listed = _with_entry(manifest, doc_id, {"file": name, **fields}) if fields else None  # checked first
     corpus_dir.mkdir(parents=True, exist_ok=True)
     partial = corpus_dir / f".{name}.{secrets.token_hex(4)}.part"
     try:
@@ -79,8 +82,12 @@ def add_document(
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
-    if fields:
-        _append_entry(corpus_dir / MANIFEST_NAME, doc_id, {"file": name, **fields})
+    if listed is not None:
+        try:
+            _write(manifest, listed)
+        except OSError:
+            target.unlink(missing_ok=True)  # all or nothing
+            raise
     return AddedDocument(doc_id, name, inspection, bool(fields))
 
 
@@ -97,30 +104,34 @@ def remove_document(corpus_dir: Path, doc_id: str) -> str:
 def _toml_value(value: object) -> str:
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise RejectedFileError("meta", f"Métadonnée invalide : {value!r}.")
+    if isinstance(value, str) and any(unicodedata.category(c) == "Cc" for c in value):
+        raise RejectedFileError("meta", "Métadonnée invalide : caractères de contrôle.")
     return str(value) if isinstance(value, int) else json.dumps(value, ensure_ascii=False)
 
 
-def _append_entry(manifest: Path, doc_id: str, fields: dict[str, object]) -> None:
+def _with_entry(manifest: Path, doc_id: str, fields: dict[str, object]) -> str:
+    """The manifest's text with an entry for `doc_id` appended; refused if the build could not read it."""
     lines = [f"[documents.{json.dumps(doc_id)}]", *(f"{k} = {_toml_value(v)}" for k, v in fields.items())]
     existing = manifest.read_text(encoding="utf-8") if manifest.exists() else ""
     text = f"{existing.rstrip()}\n\n" if existing.strip() else ""
     text += "\n".join(lines) + "\n"
-    tomllib.loads(text)  # never write a manifest the build would refuse
-    _write(manifest, text)
+    try:
+        tomllib.loads(text)  # never write a manifest the build would refuse
+    except tomllib.TOMLDecodeError as exc:
+        raise RejectedFileError("meta", "Métadonnées refusées : le manifeste ne pourrait plus être lu.") from exc
+    return text
 
 
 def _remove_entry(manifest: Path, doc_id: str) -> None:
     if not manifest.exists():
         return
     lines = manifest.read_text(encoding="utf-8").splitlines(keepends=True)
-    header = re.compile(
-        rf"^\s*\[\s*documents\s*\.\s*(\"{re.escape(doc_id)}\"|'{re.escape(doc_id)}'|{re.escape(doc_id)})\s*\]"
-    )
     kept: list[str] = []
     skipping = False
     for line in lines:
         if line.lstrip().startswith("["):
-            skipping = bool(header.match(line))
+            found = _HEADER.match(line)
+            skipping = bool(found) and slugify(found.group(1).strip("\"'")) == doc_id
         if not skipping:
             kept.append(line)
     text = "".join(kept)

@@ -71,8 +71,10 @@ def _office_kind(path: Path, limits: UploadParams) -> tuple[str, str]:
                 return "docx", ".docx"
             if "mimetype" in names and archive.read("mimetype").strip() == ODT_MIMETYPE:
                 return "odt", ".odt"
-    except (zipfile.BadZipFile, OSError, KeyError) as exc:
-        raise RejectedFileError("corrupt", "Fichier illisible : archive endommagée.") from exc
+    except RejectedFileError:
+        raise
+    except Exception as exc:  # zipfile raises many types (encrypted members, unknown compression…)
+        raise RejectedFileError("corrupt", "Fichier illisible : archive endommagée ou chiffrée.") from exc
     raise RejectedFileError("type", "Type de fichier non pris en charge : seuls les .docx et .odt sont acceptés.")
 
 

@@ -127,7 +127,9 @@ def _ocr_scanned(path: Path, data: bytes, pages: list[str], scanned: list[int]) 
 
     try:
         read = ocr_pdf_pages(data, scanned)
-    except LoaderError as exc:
+    except Exception as exc:  # OCR missing, or a page it cannot render or read (memory, damage)
+        if not isinstance(exc, LoaderError):
+            exc = LoaderError(f"OCR failed ({type(exc).__name__}: {exc})")
         numbers = ", ".join(str(i + 1) for i in scanned)
         if not any(p.strip() for i, p in enumerate(pages) if i not in set(scanned)):
             kind = OcrUnavailableError if isinstance(exc, OcrUnavailableError) else LoaderError

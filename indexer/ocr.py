@@ -122,7 +122,11 @@ def render_page(data: bytes, index: int, params: ExtractionParams = EXTRACTION) 
 def _render(pdf: object, index: int, params: ExtractionParams) -> Image.Image:
     page = pdf[index]  # type: ignore[index]
     try:
-        image = page.render(scale=params.ocr_dpi / 72, grayscale=True).to_pil()
+        scale = params.ocr_dpi / 72
+        width, height = page.get_size()  # points
+        if width * height * scale * scale > params.ocr_max_pixels:  # a poster or a hostile page size
+            scale = (params.ocr_max_pixels / max(width * height, 1.0)) ** 0.5
+        image = page.render(scale=scale, grayscale=True).to_pil()
     finally:
         page.close()
     if params.ocr_median_filter > 1:

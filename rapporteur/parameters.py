@@ -37,6 +37,7 @@ class ExtractionParams:
 
     min_text_chars: int = 20  # fewer non-space characters than this in a page's text layer: OCR it
     ocr_dpi: int = 300
+    ocr_max_pixels: int = 40_000_000  # a larger page is rendered at a lower resolution (A4 at 300 dpi: 8.7M)
     ocr_median_filter: int = 3  # window of the median filter applied before OCR (0: none)
     ocr_language: str = "fra"
     ocr_page_timeout_s: float = 120.0

@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None, rate_limits: BucketStore | None
         metrics=metrics,
         read_timeout_s=settings.request_timeout_s,
         uploads=(UPLOAD_PATH, settings.max_upload_bytes),
+        admin_key=settings.admin_api_key.get_secret_value() if settings.admin_enabled else None,
     )
     app.add_middleware(
         RateLimitMiddleware,

@@ -28,6 +28,7 @@ from rapporteur.settings import Settings
 log = logging.getLogger(__name__)
 
 KEEP_JOBS = 50
+LINE_LIMIT = 1 << 20  # bytes of one line of the build's output; longer lines are skipped
 EXIT_BUSY, EXIT_REJECTED, EXIT_NOT_FOUND = 3, 4, 5  # the indexer CLI's exit codes
 STEP_TIMEOUT_S = 300.0  # checking and copying one file
 
@@ -68,6 +69,7 @@ class CorpusJobs:
     def __init__(self, settings: Settings, swap_in: Callable[[], Awaitable[str]]) -> None:
         self.settings = settings
         self.swap_in = swap_in  # loads the new bundle and returns its build id
+        self.unavailable: str | None = None  # why changes are refused here (replicas), if they are
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._busy = False
         self._task: asyncio.Task[None] | None = None
@@ -98,6 +100,8 @@ class CorpusJobs:
         return await self._change("remove", ["remove", f"--corpus={self.settings.corpus_dir}", "--", document_id])
 
     async def _change(self, action: Literal["add", "remove"], args: list[str]) -> Job:
+        if self.unavailable:
+            raise CorpusChangeRefused("unavailable", self.unavailable)
         if self._busy:
             raise BuildBusyError("a corpus change or a build is under way")
         self._busy = True
@@ -244,11 +248,22 @@ def _last_json(out: str) -> dict[str, object]:
     return {}
 
 
+async def _next_line(stream: asyncio.StreamReader) -> bytes:
+    """The next line of `stream` (b"" at its end); a line over LINE_LIMIT is skipped, not fatal."""
+    while True:
+        try:
+            return await stream.readuntil(b"\n")
+        except asyncio.IncompleteReadError as exc:
+            return exc.partial
+        except asyncio.LimitOverrunError as exc:
+            await stream.readexactly(exc.consumed)  # drop what was read of the long line, go on
+
+
 async def _read_tail(stream: asyncio.StreamReader | None, keep: int = 4000) -> str:
     """What a stream says, its last `keep` characters (read as it comes, so the pipe never fills)."""
     if stream is None:
         return ""
     tail = ""
-    async for line in stream:
+    while line := await _next_line(stream):
         tail = (tail + line.decode("utf-8", "replace"))[-keep:]
     return tail

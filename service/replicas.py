@@ -39,6 +39,10 @@ APP_NAME = "rapporteur"
 NAMESPACE = "rapporteur"
 BUCKETS_ACTOR = "rapporteur-rate-limits"
 REPLICA_HEADER = b"x-replica"
+REPLICAS_REFUSE_CHANGES = (
+    "Ajout et retrait de documents indisponibles quand le service tourne en répliques : utilisez "
+    "« python -m indexer add » puis « python -m indexer build » ; les répliques chargent le nouvel index d'elles-mêmes."
+)
 # The replicas poll CURRENT this often unless the settings say otherwise (a swap needs it).
 DEFAULT_POLL_S = 2.0
 
@@ -141,6 +145,8 @@ def build_replica_app(settings: Settings) -> FastAPI:
     shared = SharedBuckets(settings) if settings.rate_limit_per_minute > 0 else None
     app = create_app(replica_settings(settings), rate_limits=shared)
     app.add_middleware(_ReplicaHeader, replica=replica)
+    # Each replica would run its own jobs: one change at a time could not hold across them.
+    app.state.corpus_jobs.unavailable = REPLICAS_REFUSE_CHANGES
     return app
 
 

@@ -3,6 +3,7 @@ URL encoding check, body cap, per-client rate limit and CORS scoped away from ad
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
 import logging
 import math
@@ -139,7 +140,8 @@ class RequestContextMiddleware:
         loaded = self.slot.current
         state = _state(scope)
         path: str = scope.get("path", "")
-        timeout = self.uploads[1] if self.uploads and path == self.uploads[0] else self.timeout_s
+        upload = self.uploads and path == self.uploads[0] and scope.get("method") == "POST"
+        timeout = self.uploads[1] if upload else self.timeout_s
         state.update(request_id=request_id, loaded=loaded, deadline=time.monotonic() + timeout)
         status = 500
         response_started = False
@@ -274,12 +276,27 @@ class BodyLimitMiddleware:
         metrics: Metrics,
         read_timeout_s: float = 10.0,
         uploads: tuple[str, int] | None = None,
+        admin_key: str | None = None,
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.metrics = metrics
         self.read_timeout_s = read_timeout_s
         self.uploads = uploads  # (path, cap in bytes) of the route that receives documents
+        self.admin_key = admin_key.encode() if admin_key else None
+
+    def _upload_cap(self, scope: Scope) -> int | None:
+        """The larger cap, for a POST to the upload route that carries the admin key (checked here,
+        before any byte is read: a client without the key never gets more than `max_bytes` buffered)."""
+        if self.uploads is None or self.admin_key is None:
+            return None
+        if scope.get("method") != "POST" or scope.get("path") != self.uploads[0]:
+            return None
+        given = _header(scope, b"x-api-key")
+        if given is None:
+            bearer = _header(scope, b"authorization") or b""
+            given = bearer[7:].strip() if bearer[:7].lower() == b"bearer " else None
+        return self.uploads[1] if given is not None and hmac.compare_digest(given, self.admin_key) else None
 
     def _too_large(self, cap: int) -> str:
         if self.uploads is not None and cap == self.uploads[1]:
@@ -291,7 +308,7 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        cap = self.uploads[1] if self.uploads and scope.get("path") == self.uploads[0] else self.max_bytes
+        cap = self._upload_cap(scope) or self.max_bytes
         declared = _header(scope, b"content-length")
         if declared is not None:
             try:

@@ -64,6 +64,8 @@ def render(settings: Settings, workdir: Path, upstream_port: int | None = None) 
         "read_timeout": _seconds(settings.request_timeout_s + 5),
         "max_body_bytes": settings.max_body_bytes,
         "max_body_kb": settings.max_body_bytes // 1024,
+        "max_upload_bytes": settings.max_upload_bytes,
+        "upload_timeout": _seconds(settings.upload_timeout_s + 5),
         "upstream_port": upstream_port or settings.edge_upstream_port,
         "listen": _listen(settings.host, settings.port),
         "max_per_client": settings.edge_max_requests_per_client,

@@ -87,3 +87,18 @@ def test_the_cache_key_depends_on_the_pixels_and_the_settings():
     assert ocr.page_key(image) == ocr.page_key(ocr.render_page(data, 1))
     assert ocr.page_key(image) != ocr.page_key(other)
     assert ocr.page_key(image) != ocr.page_key(image, ExtractionParams(ocr_language="eng"))
+
+
+def test_a_huge_page_is_rendered_under_the_pixel_cap(tmp_path: Path) -> None:
+    """A 5 m wide page at 300 dpi would be 3.5 billion pixels: it is rendered smaller instead."""
+    import io
+
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    sheet = canvas.Canvas(buffer, pagesize=(14400, 14400))
+    sheet.drawString(100, 100, "Affiche")
+    sheet.save()
+    params = ExtractionParams(ocr_max_pixels=1_000_000)
+    image = ocr.render_page(buffer.getvalue(), 0, params)
+    assert image.width * image.height <= 1_000_000 * 1.01

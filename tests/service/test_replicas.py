@@ -62,7 +62,17 @@ def serve_app(local_ray, tiny_corpus: Path, tmp_path: Path):
 
 def test_two_replicas_swap_bundles_under_load_without_a_failed_request(serve_app) -> None:
     deploy, port, corpus, index = serve_app
-    deploy()
+    deploy(admin_api_key="cle-des-repliques")
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request(
+        "POST",
+        "/v1/admin/documents?filename=a.md",
+        body=b"# A\n\nUn texte.",
+        headers={"X-API-Key": "cle-des-repliques"},
+    )
+    refused = conn.getresponse()
+    assert refused.status == 409 and "répliques" in refused.read().decode()  # changes go through the CLI here
+    conn.close()
     status, headers = _get(port, "/readyz")
     assert status == 200
     old = headers["x-index-build"]
@@ -122,7 +132,7 @@ def test_two_replicas_swap_bundles_under_load_without_a_failed_request(serve_app
 def test_the_rate_limit_holds_across_replicas(serve_app) -> None:
     """Burst 6: the seventh request in a row is refused, whichever replica takes it."""
     deploy, port, _, _ = serve_app
-    deploy(rate_limit_loopback=True, rate_limit_burst=6, rate_limit_per_minute=3)
+    deploy(rate_limit_loopback=True, rate_limit_burst=6, rate_limit_per_minute=1)  # no token back within the test
     replicas_seen: set[str] = set()
     statuses: list[int] = []
     for _ in range(6):

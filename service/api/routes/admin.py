@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+import unicodedata
 from pathlib import Path
 from typing import Annotated
 
+import anyio.to_thread
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
@@ -39,6 +41,7 @@ REFUSAL_STATUS = {
     "name": 400,
     "exists": 409,
     "missing": 404,
+    "unavailable": 409,
 }
 DOCUMENT_ID = r"^[a-z0-9][a-z0-9-]{0,199}$"
 
@@ -145,12 +148,6 @@ async def add_document(
     puis reconstruit l'index en arrière-plan ; la recherche continue de servir l'index en place."""
     if jobs.busy:
         return json_error(409, BUSY_MESSAGE)
-    body = await request.body()  # capped at max_upload_bytes by the body limit
-    if not body:
-        return json_error(422, "Fichier vide : le corps de la requête doit contenir le document.")
-    uploads = settings.index_dir / ".uploads"
-    uploads.mkdir(parents=True, exist_ok=True)
-    upload = uploads / f"{secrets.token_hex(8)}.upload"
     meta = {
         "title": title,
         "organisation": organisation,
@@ -160,8 +157,16 @@ async def add_document(
         "kind": kind,
         "source_url": source_url,
     }
+    for name, value in {"filename": filename, **meta}.items():
+        if isinstance(value, str) and any(unicodedata.category(c) == "Cc" for c in value):
+            message = "Caractères de contrôle refusés dans les paramètres."
+            return json_error(422, message, [{"location": f"query.{name}", "message": message}])
+    body = await request.body()  # capped at max_upload_bytes by the body limit
+    if not body:
+        return json_error(422, "Fichier vide : le corps de la requête doit contenir le document.")
+    upload = settings.index_dir / ".uploads" / f"{secrets.token_hex(8)}.upload"
     try:
-        upload.write_bytes(body)
+        await anyio.to_thread.run_sync(_save, upload, body)
         job = await jobs.add(upload, filename, meta)
     except BuildBusyError:
         return json_error(409, BUSY_MESSAGE)
@@ -169,10 +174,17 @@ async def add_document(
         return _refused(exc, "body")
     except RapporteurError as exc:
         return json_error(503, exc.public)
+    except (OSError, ValueError):
+        return json_error(503, "Le fichier n'a pas pu être enregistré sur le serveur ; rien n'a été ajouté.")
     finally:
         with contextlib.suppress(OSError):
-            Path(upload).unlink()
+            upload.unlink()
     return _accepted(job)
+
+
+def _save(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
 
 
 @router.delete(

@@ -159,6 +159,32 @@ def test_a_failed_build_leaves_the_bundle_in_service(admin_site) -> None:
         assert client.get("/v1/search", params={"q": "budget"}).status_code == 200
 
 
+def test_hostile_values_get_a_4xx_and_leave_nothing(admin_site) -> None:
+    settings, corpus, _ = admin_site
+    before = _files(corpus)
+    with running(settings()) as client:
+        for params in ({"filename": "a\x00.md"}, {"filename": "a.md", "title": "Rapport\x7f"}):
+            answer = client.post("/v1/admin/documents", params=params, content=NEW_REPORT.encode(), headers=AUTH)
+            assert answer.status_code == 422 and "contrôle" in answer.json()["detail"], answer.text
+        big = client.post("/v1/admin/documents", params={"filename": "a.md"}, content=b"x" * (200 * 1024))
+        assert big.status_code == 413  # without the key, the small cap: nothing large is buffered
+    assert _files(corpus) == before
+
+
+def test_a_page_with_a_huge_title_builds_and_swaps(admin_site) -> None:
+    """Inferred metadata is logged by the build: a very long title must not break the job that reads it."""
+    settings, _, _ = admin_site
+    page = f"<html><head><meta property='og:title' content='{'Rapport ' * 12000}'></head><body><main>"
+    page += "<h1>Rapport</h1><p>La ludothèque municipale prête désormais des jeux aux familles le samedi.</p>"
+    page += "</main></body></html>"
+    with running(settings()) as client:
+        sent = client.post("/v1/admin/documents", params={"filename": "page.html"}, content=page.encode(), headers=AUTH)
+        assert sent.status_code == 202, sent.text
+        done = _wait(client, sent.json()["url"])
+        assert done["status"] == "succeeded", done
+        assert client.get("/readyz").json()["build_id"] == done["build_id"]
+
+
 def test_admin_routes_need_the_key(admin_site) -> None:
     settings, _, _ = admin_site
     with running(settings()) as client:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from apitools import live_server
+from apitools import ADMIN_KEY, live_server
 
 from evals.live_server import free_port
 from rapporteur.settings import Settings
@@ -51,7 +51,11 @@ pytestmark = pytest.mark.skipif(NGINX_MISSING is not None, reason=NGINX_MISSING 
 @pytest.fixture(scope="module")
 def edge(tiny_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, object]]:
     base = tmp_path_factory.mktemp("edge")
-    env = {"RAPPORTEUR_FORWARDED_ALLOW_IPS": "127.0.0.1", "RAPPORTEUR_RATE_LIMIT_LOOPBACK": "true"}
+    env = {
+        "RAPPORTEUR_FORWARDED_ALLOW_IPS": "127.0.0.1",
+        "RAPPORTEUR_RATE_LIMIT_LOOPBACK": "true",
+        "RAPPORTEUR_CORPUS_DIR": str(base / "corpus"),
+    }
     with live_server(tiny_index, base / "service.log", env) as server:
         port = free_port()
         settings = _edge_settings(port, server.port)
@@ -168,6 +172,17 @@ def test_errors_of_the_edge_are_json_in_french(edge) -> None:
     )
     assert too_large.status_code == 413 and "64 Ko" in too_large.json()["detail"]
     assert too_large.headers["content-type"].startswith("application/json")
+
+
+def test_a_document_upload_passes_the_edge_with_the_key_only(edge) -> None:
+    """The upload route has its own cap at the edge; the service buffers it only for the admin key."""
+    port, _ = edge
+    body = b"\x7fELF" + bytes(range(256)) * 4096  # 1 MiB, not a document
+    url = f"http://127.0.0.1:{port}/v1/admin/documents"
+    checked = httpx.post(url, params={"filename": "r.pdf"}, content=body, headers={"X-API-Key": ADMIN_KEY}, timeout=60)
+    assert checked.status_code == 415, checked.text  # reached the service, which read its type
+    anonymous = httpx.post(url, params={"filename": "r.pdf"}, content=body, timeout=60)
+    assert anonymous.status_code == 413 and "64 Ko" in anonymous.json()["detail"]
 
 
 def test_the_client_address_comes_from_the_edge_not_the_client(edge) -> None:
