@@ -19,7 +19,8 @@ from pathlib import Path
 
 from indexer.corpus import MANIFEST_NAME, discover
 from indexer.inspection import Inspection, inspect_file
-from rapporteur.errors import DocumentNotFoundError, RejectedFileError
+from indexer.loaders import load_file
+from rapporteur.errors import DocumentNotFoundError, LoaderError, RejectedFileError
 from rapporteur.text.analyzer import slugify
 
 _HEADER = re.compile(r"^\s*\[\s*documents\s*\.\s*(\"[^\"]*\"|'[^']*'|[A-Za-z0-9_-]+)\s*\]")
@@ -64,6 +65,11 @@ def add_document(
     safe_file_name(declared_name, "")  # a bad name is refused before the file is read
     inspection = inspect_file(source, declared_name, max_pages)
     name = safe_file_name(declared_name, inspection.suffix)
+    if inspection.kind != "pdf":  # cheap to read now (a PDF may need minutes of OCR: its build says)
+        try:
+            load_file(Path(name), source.read_bytes())
+        except LoaderError as exc:
+            raise RejectedFileError("unreadable", "Aucun texte exploitable dans ce fichier.") from exc
     target = (corpus_dir / name).resolve()
     if target.parent != corpus_dir.resolve():  # pragma: no cover - safe_file_name leaves no path
         raise RejectedFileError("name", "Nom de fichier refusé.")

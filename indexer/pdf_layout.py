@@ -284,6 +284,19 @@ def join_blocks(blocks: Sequence[str]) -> str:
     return out
 
 
+def plain_order(runs: list[Run]) -> str:
+    """The runs top to bottom, left to right, a line break where the baseline changes (linear time
+    after the sort)."""
+    out: list[str] = []
+    last_bottom: float | None = None
+    for run in sorted(runs, key=lambda r: (round(r.bottom), r.x0)):
+        if last_bottom is not None:
+            out.append(" " if abs(run.bottom - last_bottom) < 1 else "\n")
+        out.append(run.text.strip())
+        last_bottom = run.bottom
+    return "".join(out)
+
+
 def layout_page(
     runs: list[Run],
     rules: Sequence[Rule],
@@ -291,8 +304,14 @@ def layout_page(
     page_height: float,
     params: ExtractionParams = EXTRACTION,
 ) -> str:
-    """Reading-order text of one page (see the module docstring)."""
+    """Reading-order text of one page (see the module docstring). A page with more runs or rules than
+    a report page has (a map, a chart drawn in vector, a hostile file) is read in plain top-to-bottom
+    order, and its rules are not read as tables: the layout's cost grows faster than linearly."""
     runs = [r for r in runs if r.text.strip()]
+    if len(runs) > params.max_runs_per_page:
+        return plain_order(runs)
+    if len(rules) > params.max_rules_per_page:
+        rules = ()
     body, tables = extract_tables(runs, rules)
     header, items, footer = split_furniture(body + tables, page_height, params)
     gutters = find_gutters(items, page_width, params)

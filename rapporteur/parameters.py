@@ -37,6 +37,8 @@ class ExtractionParams:
 
     min_text_chars: int = 20  # fewer non-space characters than this in a page's text layer: OCR it
     ocr_dpi: int = 300
+    max_runs_per_page: int = 3000  # above: plain reading order (report pages hold a few hundred)
+    max_rules_per_page: int = 400  # above: no table detection
     ocr_max_pixels: int = 40_000_000  # a larger page is rendered at a lower resolution (A4 at 300 dpi: 8.7M)
     ocr_median_filter: int = 3  # window of the median filter applied before OCR (0: none)
     ocr_language: str = "fra"

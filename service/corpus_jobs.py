@@ -50,8 +50,8 @@ class Job:
     """One corpus change and the build that follows it."""
 
     id: str
-    action: Literal["add", "remove"]
-    document_id: str
+    action: Literal["add", "remove", "build"]
+    document_id: str | None
     status: Literal["running", "succeeded", "failed"] = "running"
     stage: str = "en attente"
     done: int = 0
@@ -99,23 +99,30 @@ class CorpusJobs:
         """Remove a document from the corpus, then build in the background."""
         return await self._change("remove", ["remove", f"--corpus={self.settings.corpus_dir}", "--", document_id])
 
-    async def _change(self, action: Literal["add", "remove"], args: list[str]) -> Job:
+    async def rebuild(self) -> Job:
+        """Build the corpus as it is (after a failed build, or files changed by hand), then swap."""
+        return await self._change("build", None)
+
+    async def _change(self, action: Literal["add", "remove", "build"], args: list[str] | None) -> Job:
         if self.unavailable:
             raise CorpusChangeRefused("unavailable", self.unavailable)
         if self._busy:
             raise BuildBusyError("a corpus change or a build is under way")
         self._busy = True
+        result: dict[str, object] = {}
         try:
-            code, out, err = await self._run(args, STEP_TIMEOUT_S)
-            result = _last_json(out)
-            if code in (EXIT_REJECTED, EXIT_NOT_FOUND):
-                raise CorpusChangeRefused(str(result.get("reason", "refused")), str(result.get("error", "Refusé.")))
-            if code != 0 or "id" not in result:
-                raise RapporteurError(f"indexer {args[0]} failed ({code}): {err[-500:]}", public=_FAILED)
+            if args is not None:
+                code, out, err = await self._run(args, STEP_TIMEOUT_S)
+                result = _last_json(out)
+                if code in (EXIT_REJECTED, EXIT_NOT_FOUND):
+                    reason, error = str(result.get("reason", "refused")), str(result.get("error", "Refusé."))
+                    raise CorpusChangeRefused(reason, error)
+                if code != 0 or "id" not in result:
+                    raise RapporteurError(f"indexer {args[0]} failed ({code}): {err[-500:]}", public=_FAILED)
         except BaseException:
             self._busy = False
             raise
-        job = Job(secrets.token_hex(8), action, str(result["id"]))
+        job = Job(secrets.token_hex(8), action, str(result["id"]) if "id" in result else None)
         self._jobs[job.id] = job
         while len(self._jobs) > KEEP_JOBS:
             self._jobs.popitem(last=False)

@@ -21,6 +21,7 @@ Needs the optional extra: pip install 'rapporteur[ray]'.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -39,6 +40,7 @@ APP_NAME = "rapporteur"
 NAMESPACE = "rapporteur"
 BUCKETS_ACTOR = "rapporteur-rate-limits"
 REPLICA_HEADER = b"x-replica"
+STORE_TIMEOUT_S = 0.5  # a rate-limit answer slower than this lets the request through
 REPLICAS_REFUSE_CHANGES = (
     "Ajout et retrait de documents indisponibles quand le service tourne en répliques : utilisez "
     "« python -m indexer add » puis « python -m indexer build » ; les répliques chargent le nouvel index d'elles-mêmes."
@@ -84,7 +86,15 @@ class SharedBuckets:
         ray = _ray()
         self._actor = (
             ray.remote(_BucketsActor)
-            .options(name=BUCKETS_ACTOR, namespace=NAMESPACE, get_if_exists=True, lifetime="detached", num_cpus=0)
+            .options(
+                name=BUCKETS_ACTOR,
+                namespace=NAMESPACE,
+                get_if_exists=True,
+                lifetime="detached",
+                num_cpus=0,
+                max_restarts=-1,  # restarted (its buckets empty) if its process dies
+                max_task_retries=0,
+            )
             .remote()
         )
         limits = (settings.rate_limit_per_minute, settings.rate_limit_burst, settings.rate_limit_max_clients)
@@ -92,14 +102,14 @@ class SharedBuckets:
 
     async def take(self, client: str, cost: float) -> float | None:
         try:
-            return await self._actor.take.remote(client, cost)
-        except Exception:  # the actor died or moved: let the request through, say so
+            return await asyncio.wait_for(self._actor.take.remote(client, cost), STORE_TIMEOUT_S)
+        except Exception:  # the actor is slow, died or moved: let the request through, say so
             log.warning("rate limit store unreachable: request let through", extra={"event": "rate_limit_store"})
             return None
 
     async def charge(self, client: str, tokens: float) -> None:
         try:
-            await self._actor.charge.remote(client, tokens)
+            await asyncio.wait_for(self._actor.charge.remote(client, tokens), STORE_TIMEOUT_S)
         except Exception:
             log.warning("rate limit store unreachable: charge dropped", extra={"event": "rate_limit_store"})
 

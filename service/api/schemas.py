@@ -240,8 +240,10 @@ class JobResponse(BaseModel):
     """A corpus change and the build that follows it."""
 
     id: str
-    action: Literal["add", "remove"] = Field(description="« add » : document ajouté ; « remove » : retiré.")
-    document_id: str
+    action: Literal["add", "remove", "build"] = Field(
+        description="« add » : document ajouté ; « remove » : retiré ; « build » : index reconstruit tel quel."
+    )
+    document_id: str | None
     status: Literal["running", "succeeded", "failed"]
     stage: str = Field(description="Étape en cours, en français.")
     done: int = Field(description="Éléments traités dans l'étape en cours.")

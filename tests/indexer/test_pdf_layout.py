@@ -60,3 +60,25 @@ def test_blocks_are_joined_as_paragraphs_unless_a_sentence_goes_on():
     )
     assert join_blocks(["En", "2023, le Département"]) == "En\n2023, le Département"
     assert join_blocks(["", "Seul."]) == "Seul."
+
+
+def test_a_page_with_thousands_of_runs_is_read_in_plain_order_quickly() -> None:
+    import time
+
+    from indexer.pdf_layout import Rule, Run, layout_page
+
+    runs = [
+        Run(
+            float(10 + (i % 50) * 11),
+            float(20 + (i // 50) * 12),
+            float(18 + (i % 50) * 11),
+            float(30 + (i // 50) * 12),
+            "ab",
+        )
+        for i in range(8000)
+    ]
+    rules = [Rule(float(i), 5.0, float(i) + 0.5, 9000.0) for i in range(2000)]
+    started = time.perf_counter()
+    text = layout_page(runs, rules, 600.0, 2000.0)
+    assert time.perf_counter() - started < 2.0
+    assert text.count("ab") == 8000 and text.count("\n") == 159  # 160 lines of 50 runs

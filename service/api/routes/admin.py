@@ -35,6 +35,7 @@ REFUSAL_STATUS = {
     "type": 415,
     "empty": 422,
     "corrupt": 422,
+    "unreadable": 422,
     "meta": 422,
     "bomb": 413,
     "pages": 413,
@@ -208,6 +209,25 @@ async def remove_document(
         return _refused(exc, "path.document_id")
     except RapporteurError as exc:
         return json_error(503, exc.public)
+    return _accepted(job)
+
+
+@router.post(
+    "/builds",
+    summary="Reconstruire l'index",
+    status_code=202,
+    response_model=JobResponse,
+    responses={**UNAUTHORIZED, **BUSY},
+)
+async def rebuild(_: AdminDep, jobs: CorpusJobsDep) -> JSONResponse:
+    """Reconstruit l'index à partir du corpus tel qu'il est (après un build en échec, ou des fichiers
+    changés à la main), puis le met en service ; la recherche continue de servir l'index en place."""
+    try:
+        job = await jobs.rebuild()
+    except BuildBusyError:
+        return json_error(409, BUSY_MESSAGE)
+    except CorpusChangeRefused as exc:
+        return _refused(exc, "corpus")
     return _accepted(job)
 
 

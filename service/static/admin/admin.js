@@ -69,17 +69,18 @@ async function refreshDocuments() {
 
 function showJob(job) {
   const progress = $("progress");
-  const verb = job.action === "add" ? "Ajout" : "Retrait";
+  const verb = { add: "Ajout", remove: "Retrait", build: "Reconstruction" }[job.action] || "Travail";
+  const what = job.document_id ? " de « " + job.document_id + " »" : " de l'index";
   if (job.status === "running") {
-    say(verb + " de « " + job.document_id + " » : " + job.stage + "…");
+    say(verb + what + " : " + job.stage + "…");
     progress.hidden = false;
     progress.max = Math.max(1, job.total);
     progress.value = job.done;
   } else if (job.status === "succeeded") {
-    say(verb + " de « " + job.document_id + " » terminé : index " + job.build_id + " en service.", "succeeded");
+    say(verb + what + " terminé : index " + job.build_id + " en service.", "succeeded");
     progress.hidden = true;
   } else {
-    say(verb + " de « " + job.document_id + " » en échec : " + job.error, "failed");
+    say(verb + what + " en échec : " + job.error, "failed");
     progress.hidden = true;
   }
   const warnings = $("warnings");

@@ -109,9 +109,10 @@ def _bomb() -> bytes:
         ("rapport.docx", None, 413, "bombe de décompression"),
         ("../../etc/passwd.md", NEW_REPORT.encode(), 400, "Nom de fichier refusé"),
         ("vide.md", b"", 422, "vide"),
+        ("menu.html", b"<html><body><nav><a href='/'>Accueil</a></nav></body></html>", 422, "Aucun texte"),
         ("ville.md", NEW_REPORT.encode(), 409, "existe déjà"),
     ],
-    ids=["too-large", "wrong-type", "bomb", "traversal", "empty", "exists"],
+    ids=["too-large", "wrong-type", "bomb", "traversal", "empty", "no-text", "exists"],
 )
 def test_refused_uploads_lose_nothing(admin_site, name: str, body: bytes | None, status: int, says: str) -> None:
     settings, corpus, index = admin_site
