@@ -285,18 +285,16 @@ class BodyLimitMiddleware:
         self.uploads = uploads  # (path, cap in bytes) of the route that receives documents
         self.admin_key = admin_key.encode() if admin_key else None
 
-    def _upload_cap(self, scope: Scope) -> int | None:
-        """The larger cap, for a POST to the upload route that carries the admin key (checked here,
-        before any byte is read: a client without the key never gets more than `max_bytes` buffered)."""
-        if self.uploads is None or self.admin_key is None:
-            return None
-        if scope.get("method") != "POST" or scope.get("path") != self.uploads[0]:
+    def _upload(self, scope: Scope) -> bool | None:
+        """For a POST to the upload route: whether it carries the admin key (checked here, before a
+        byte is read); None for any other request."""
+        if self.uploads is None or scope.get("method") != "POST" or scope.get("path") != self.uploads[0]:
             return None
         given = _header(scope, b"x-api-key")
         if given is None:
             bearer = _header(scope, b"authorization") or b""
             given = bearer[7:].strip() if bearer[:7].lower() == b"bearer " else None
-        return self.uploads[1] if given is not None and hmac.compare_digest(given, self.admin_key) else None
+        return given is not None and self.admin_key is not None and hmac.compare_digest(given, self.admin_key)
 
     def _too_large(self, cap: int) -> str:
         if self.uploads is not None and cap == self.uploads[1]:
@@ -308,7 +306,12 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        cap = self._upload_cap(scope) or self.max_bytes
+        upload = self._upload(scope)
+        # A document with the admin key gets the larger cap. One without is read to its end and thrown
+        # away (nothing kept in memory), then refused: answering before a proxy such as nginx has sent
+        # the whole body would break its connection and turn the 401 into a 502.
+        cap = self.uploads[1] if upload is not None and self.uploads else self.max_bytes
+        keep = upload is not False
         declared = _header(scope, b"content-length")
         if declared is not None:
             try:
@@ -335,7 +338,8 @@ class BodyLimitMiddleware:
                         self.metrics.rejected.labels("body_too_large").inc()
                         await _send_error(scope, send, 413, self._too_large(cap), {"Connection": "close"})
                         return
-                    chunks.append(body)
+                    if keep:
+                        chunks.append(body)
                     if not message.get("more_body", False):
                         break
         except TimeoutError:
@@ -346,6 +350,11 @@ class BodyLimitMiddleware:
                 408,
                 "Délai dépassé : le corps de la requête n'est pas arrivé en entier.",
                 {"Connection": "close"},
+            )
+            return
+        if not keep:
+            await _send_error(
+                scope, send, 401, "Clé d'administration absente ou invalide.", {"WWW-Authenticate": "Bearer"}
             )
             return
         replayed = False

@@ -168,7 +168,9 @@ def test_hostile_values_get_a_4xx_and_leave_nothing(admin_site) -> None:
             answer = client.post("/v1/admin/documents", params=params, content=NEW_REPORT.encode(), headers=AUTH)
             assert answer.status_code == 422 and "contrôle" in answer.json()["detail"], answer.text
         big = client.post("/v1/admin/documents", params={"filename": "a.md"}, content=b"x" * (200 * 1024))
-        assert big.status_code == 413  # without the key, the small cap: nothing large is buffered
+        assert big.status_code == 401  # without the key: read, thrown away, refused (nothing kept)
+        huge = client.post("/v1/admin/documents", params={"filename": "a.md"}, content=b"x" * (51 * 1024 * 1024))
+        assert huge.status_code == 413
     assert _files(corpus) == before
 
 

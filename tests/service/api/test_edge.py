@@ -182,7 +182,7 @@ def test_a_document_upload_passes_the_edge_with_the_key_only(edge) -> None:
     checked = httpx.post(url, params={"filename": "r.pdf"}, content=body, headers={"X-API-Key": ADMIN_KEY}, timeout=60)
     assert checked.status_code == 415, checked.text  # reached the service, which read its type
     anonymous = httpx.post(url, params={"filename": "r.pdf"}, content=body, timeout=60)
-    assert anonymous.status_code == 413 and "64 Ko" in anonymous.json()["detail"]
+    assert anonymous.status_code == 401 and "Clé d'administration" in anonymous.json()["detail"]
 
 
 def test_the_client_address_comes_from_the_edge_not_the_client(edge) -> None:
