@@ -198,8 +198,18 @@ def ocr_image(image: Image.Image, engine: Tesseract, params: ExtractionParams = 
     return proc.stdout.decode("utf-8", "replace")
 
 
+_single_process = False
+
+
+def use_one_process() -> None:
+    """Run one tesseract at a time in this process: its caller already runs one per core (a Ray
+    cutting task; the processes of a local build's pool are recognised by themselves)."""
+    global _single_process
+    _single_process = True
+
+
 def _workers(pages: int) -> int:
-    if multiprocessing.current_process().daemon:  # a build's worker process: one per core already
+    if _single_process or multiprocessing.current_process().daemon:  # one per core already
         return 1
     return max(1, min(pages, os.cpu_count() or 1))
 

@@ -119,6 +119,7 @@ def _worker_dimension(spec: str, allow_download: bool, device: str | None) -> in
 
 def _read_and_cut(row: dict[str, Any], params: ChunkingParams, ocr_cache: str | None) -> dict[str, Any]:
     ocr.set_cache_dir(Path(ocr_cache) if ocr_cache else None)  # the index's, on shared storage
+    ocr.use_one_process()  # Ray runs one cutting task per CPU
     entry = _entry_of(row)
     try:
         data = read_file(entry.path)
