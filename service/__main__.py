@@ -45,7 +45,10 @@ CLUSTER_FLAGS = ("replicas", "ray_address")
 
 def settings_from_args(argv: list[str] | None = None) -> Settings:
     """Settings from the environment, overridden by the flags given."""
-    args = _parser().parse_args(argv)
+    return _settings(_parser().parse_args(argv))
+
+
+def _settings(args: argparse.Namespace) -> Settings:
     overrides = {k: v for k, v in vars(args).items() if v is not None and k not in CLUSTER_FLAGS}
     return Settings(**overrides)
 
@@ -61,12 +64,12 @@ def _raise_file_limit() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     try:
-        settings = settings_from_args(argv)
+        settings = _settings(args)
     except ValidationError as exc:
         print(f"error: invalid settings:\n{exc}", file=sys.stderr)
         return 2
-    args = _parser().parse_args(argv)
     if args.replicas is not None:
         return _serve_replicas(settings, args.replicas, args.ray_address)
 

@@ -204,9 +204,7 @@ class CorpusJobs:
                 await self._task
 
     async def _run(self, args: list[str], timeout: float) -> tuple[int, str, str]:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "indexer", *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
-        )
+        process = await _indexer(args)
         try:
             out, err = await asyncio.wait_for(process.communicate(), timeout)
         except TimeoutError:
@@ -222,6 +220,19 @@ _STAGES = {
     "embedding": "calcul des vecteurs",
     "approximate index": "index approché",
 }
+
+
+async def _indexer(args: list[str]) -> asyncio.subprocess.Process:
+    """`python -m indexer ARGS` in a child process, its output piped (lines up to LINE_LIMIT)."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "indexer",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        limit=LINE_LIMIT,
+    )
 
 
 def _apply(job: Job, raw: bytes) -> None:

@@ -8,8 +8,10 @@ index, which GET /v1/admin/jobs/{id} follows until the new bundle is in service.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import secrets
 import unicodedata
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import Annotated
 
@@ -81,28 +83,23 @@ async def reload_index(
 
 
 def job_response(job: Job) -> JobResponse:
-    return JobResponse(
-        id=job.id,
-        action=job.action,
-        document_id=job.document_id,
-        status=job.status,
-        stage=job.stage,
-        done=job.done,
-        total=job.total,
-        warnings=job.warnings,
-        error=job.error,
-        build_id=job.build_id,
-        created_at=job.created_at.isoformat(timespec="seconds"),
-        finished_at=job.finished_at.isoformat(timespec="seconds") if job.finished_at else None,
-        url=f"/v1/admin/jobs/{job.id}",
-    )
+    fields = dataclasses.asdict(job)
+    fields["created_at"] = job.created_at.isoformat(timespec="seconds")
+    fields["finished_at"] = job.finished_at.isoformat(timespec="seconds") if job.finished_at else None
+    return JobResponse(**fields, url=f"/v1/admin/jobs/{job.id}")
 
 
-def _refused(exc: CorpusChangeRefused, location: str) -> JSONResponse:
-    return json_error(REFUSAL_STATUS.get(exc.reason, 422), str(exc), [{"location": location, "message": str(exc)}])
-
-
-def _accepted(job: Job) -> JSONResponse:
+async def _started(start: Awaitable[Job], location: str) -> JSONResponse:
+    """202 with the job `start` began, or the 4xx/503 of why it could not begin."""
+    try:
+        job = await start
+    except BuildBusyError:
+        return json_error(409, BUSY_MESSAGE)
+    except CorpusChangeRefused as exc:
+        status = REFUSAL_STATUS.get(exc.reason, 422)
+        return json_error(status, str(exc), [{"location": location, "message": str(exc)}])
+    except RapporteurError as exc:
+        return json_error(503, exc.public)
     body = job_response(job).model_dump()
     return JSONResponse(body, status_code=202, headers={"Location": body["url"]})
 
@@ -168,19 +165,12 @@ async def add_document(
     upload = settings.index_dir / ".uploads" / f"{secrets.token_hex(8)}.upload"
     try:
         await anyio.to_thread.run_sync(_save, upload, body)
-        job = await jobs.add(upload, filename, meta)
-    except BuildBusyError:
-        return json_error(409, BUSY_MESSAGE)
-    except CorpusChangeRefused as exc:
-        return _refused(exc, "body")
-    except RapporteurError as exc:
-        return json_error(503, exc.public)
+        return await _started(jobs.add(upload, filename, meta), "body")
     except (OSError, ValueError):
         return json_error(503, "Le fichier n'a pas pu être enregistré sur le serveur ; rien n'a été ajouté.")
     finally:
         with contextlib.suppress(OSError):
             upload.unlink()
-    return _accepted(job)
 
 
 def _save(path: Path, data: bytes) -> None:
@@ -201,15 +191,7 @@ async def remove_document(
     document_id: Annotated[str, PathParam(pattern=DOCUMENT_ID, description="Identifiant du document.")],
 ) -> JSONResponse:
     """Retire le document du corpus (fichier et entrée du manifeste), puis reconstruit l'index."""
-    try:
-        job = await jobs.remove(document_id)
-    except BuildBusyError:
-        return json_error(409, BUSY_MESSAGE)
-    except CorpusChangeRefused as exc:
-        return _refused(exc, "path.document_id")
-    except RapporteurError as exc:
-        return json_error(503, exc.public)
-    return _accepted(job)
+    return await _started(jobs.remove(document_id), "path.document_id")
 
 
 @router.post(
@@ -222,13 +204,7 @@ async def remove_document(
 async def rebuild(_: AdminDep, jobs: CorpusJobsDep) -> JSONResponse:
     """Reconstruit l'index à partir du corpus tel qu'il est (après un build en échec, ou des fichiers
     changés à la main), puis le met en service ; la recherche continue de servir l'index en place."""
-    try:
-        job = await jobs.rebuild()
-    except BuildBusyError:
-        return json_error(409, BUSY_MESSAGE)
-    except CorpusChangeRefused as exc:
-        return _refused(exc, "corpus")
-    return _accepted(job)
+    return await _started(jobs.rebuild(), "corpus")
 
 
 @router.get("/jobs", summary="Travaux récents", responses=UNAUTHORIZED)
