@@ -22,11 +22,17 @@ from indexer.build import BuildReport, Progress, build_index
 from indexer.corpus_edit import META_FIELDS, add_document, remove_document
 from indexer.inspection import inspect_file
 from rapporteur.embedders import available_embedders, create_embedder
-from rapporteur.errors import BuildLockedError, DocumentNotFoundError, RapporteurError, RejectedFileError
+from rapporteur.errors import (
+    BuildLockedError,
+    DocumentNotFoundError,
+    IndexerExit,
+    RapporteurError,
+    RejectedFileError,
+)
 from rapporteur.parameters import ChunkingParams
 from rapporteur.settings import Settings
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY, EXIT_REJECTED, EXIT_NOT_FOUND = 0, 1, 2, 3, 4, 5
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY, EXIT_REJECTED, EXIT_NOT_FOUND = IndexerExit
 
 
 class _TqdmProgress(Progress):

@@ -132,7 +132,7 @@ class RayExecution:
     """Cut and embed on a Ray cluster (`ray.init` must have run: see `ray_cluster`).
 
     `actors` embedding actors (default: as many as the cluster's CPUs allow with `cpus_per_actor`
-    each, or one per GPU), each calling the model on `batch_size` texts.
+    each, or one per GPU), each calling the model on `params.embed_batch` texts.
     """
 
     embeds_ahead = True
@@ -155,7 +155,6 @@ class RayExecution:
             self.actors = actors or self.gpus
         else:
             self.actors = actors or max(1, cpus // params.cpus_per_actor)
-        self.embedded_batches = 0
 
     @contextlib.contextmanager
     def cut(self, entries: list[CorpusEntry], params: ChunkingParams) -> Iterator[CutResults]:

@@ -1,4 +1,18 @@
-"""Domain errors raised by the indexer and the bundle reader."""
+"""Domain errors raised by the indexer and the bundle reader, and the exit statuses the indexer's
+command line translates them to (the admin API reads them back from its child processes)."""
+
+from enum import IntEnum
+
+
+class IndexerExit(IntEnum):
+    """Exit statuses of `python -m indexer`."""
+
+    OK = 0
+    FAILED = 1
+    USAGE = 2
+    BUSY = 3  # another build holds the index directory's lock
+    REJECTED = 4  # a file offered to the corpus is refused (a JSON line says why)
+    NOT_FOUND = 5  # no document has this id
 
 
 class RapporteurError(Exception):

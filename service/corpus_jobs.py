@@ -22,14 +22,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from rapporteur.errors import RapporteurError
+from rapporteur.errors import IndexerExit, RapporteurError
 from rapporteur.settings import Settings
 
 log = logging.getLogger(__name__)
 
 KEEP_JOBS = 50
 LINE_LIMIT = 1 << 20  # bytes of one line of the build's output; longer lines are skipped
-EXIT_BUSY, EXIT_REJECTED, EXIT_NOT_FOUND = 3, 4, 5  # the indexer CLI's exit codes
 STEP_TIMEOUT_S = 300.0  # checking and copying one file
 
 
@@ -114,7 +113,7 @@ class CorpusJobs:
             if args is not None:
                 code, out, err = await self._run(args, STEP_TIMEOUT_S)
                 result = _last_json(out)
-                if code in (EXIT_REJECTED, EXIT_NOT_FOUND):
+                if code in (IndexerExit.REJECTED, IndexerExit.NOT_FOUND):
                     reason, error = str(result.get("reason", "refused")), str(result.get("error", "Refusé."))
                     raise CorpusChangeRefused(reason, error)
                 if code != 0 or "id" not in result:
@@ -184,7 +183,7 @@ class CorpusJobs:
         finally:
             self._process = None
         tail = await errors
-        if code == EXIT_BUSY:
+        if code == IndexerExit.BUSY:
             job.status, job.error = "failed", "Une autre construction de l'index est en cours ; réessayez plus tard."
         elif code != 0:
             detail = tail.strip().splitlines()[-1] if tail.strip() else f"code {code}"
