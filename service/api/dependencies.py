@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import threading
 import time
 from collections.abc import Callable
@@ -15,6 +14,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from rapporteur.embedders import Embedder
 from rapporteur.settings import Settings
+from service.api.admin_key import admin_key_matches
 from service.api.metrics import Metrics
 from service.api.schemas import FilterText, Year
 from service.corpus_jobs import CorpusJobs
@@ -152,9 +152,8 @@ def require_admin(
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)] = None,
 ) -> None:
     """401 unless the request carries the admin key (X-API-Key or Authorization: Bearer)."""
-    given = api_key or (bearer.credentials if bearer else None)
-    expected = settings.admin_api_key.get_secret_value() if settings.admin_api_key else ""
-    if not expected or not given or not hmac.compare_digest(given.encode(), expected.encode()):
+    expected = settings.admin_api_key.get_secret_value() if settings.admin_api_key else None
+    if not admin_key_matches(api_key, bearer.credentials if bearer else None, expected):
         raise HTTPException(401, "Clé d'administration absente ou invalide.", headers={"WWW-Authenticate": "Bearer"})
 
 

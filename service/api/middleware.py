@@ -3,7 +3,6 @@ URL encoding check, body cap, per-client rate limit and CORS scoped away from ad
 
 from __future__ import annotations
 
-import hmac
 import ipaddress
 import logging
 import math
@@ -19,6 +18,7 @@ from starlette.requests import ClientDisconnect
 from starlette.routing import BaseRoute, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.api.admin_key import admin_key_matches
 from service.api.errors import json_error
 from service.api.metrics import Metrics
 from service.api.rate_limits import BucketStore, LocalBuckets, TokenBuckets
@@ -283,18 +283,18 @@ class BodyLimitMiddleware:
         self.metrics = metrics
         self.read_timeout_s = read_timeout_s
         self.uploads = uploads  # (path, cap in bytes) of the route that receives documents
-        self.admin_key = admin_key.encode() if admin_key else None
+        self.admin_key = admin_key
 
     def _upload(self, scope: Scope) -> bool | None:
         """For a POST to the upload route: whether it carries the admin key (checked here, before a
         byte is read); None for any other request."""
         if self.uploads is None or scope.get("method") != "POST" or scope.get("path") != self.uploads[0]:
             return None
-        given = _header(scope, b"x-api-key")
-        if given is None:
-            bearer = _header(scope, b"authorization") or b""
-            given = bearer[7:].strip() if bearer[:7].lower() == b"bearer " else None
-        return given is not None and self.admin_key is not None and hmac.compare_digest(given, self.admin_key)
+        api_key = (_header(scope, b"x-api-key") or b"").decode("latin-1")
+        authorization = (_header(scope, b"authorization") or b"").decode("latin-1")
+        scheme, _, token = authorization.partition(" ")
+        bearer = token.strip() if scheme.lower() == "bearer" else None
+        return admin_key_matches(api_key, bearer, self.admin_key)
 
     def _too_large(self, cap: int) -> str:
         if self.uploads is not None and cap == self.uploads[1]:

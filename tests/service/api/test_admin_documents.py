@@ -212,3 +212,20 @@ def test_values_that_look_like_options_stay_values(admin_site) -> None:
         assert _wait(client, sent.json()["url"])["status"] == "succeeded"
         assert (corpus / "force.md").exists()
         assert 'title = "--corpus=/tmp"' in (corpus / "manifest.toml").read_text(encoding="utf-8")
+
+
+def test_the_body_limit_and_the_route_agree_on_the_key(admin_site) -> None:
+    """A bearer token with an empty X-API-Key: the route takes it, so the body limit must too."""
+    settings, corpus, _ = admin_site
+    long_report = NEW_REPORT + "\n".join(f"Ligne {i} du rapport sur les bassins." for i in range(3000))
+    assert len(long_report) > 64 * 1024
+    with running(settings()) as client:
+        sent = client.post(
+            "/v1/admin/documents",
+            params={"filename": "long.md", "title": "Long"},
+            content=long_report.encode(),
+            headers={"X-API-Key": "", "Authorization": f"Bearer {ADMIN_KEY}"},
+        )
+        assert sent.status_code == 202, sent.text
+        assert _wait(client, sent.json()["url"])["status"] == "succeeded"
+    assert (corpus / "long.md").exists()
