@@ -37,7 +37,7 @@ ENV PATH=/opt/rapporteur/bin:$PATH \
     RAPPORTEUR_HOST=0.0.0.0 \
     RAPPORTEUR_PORT=8000
 RUN apt-get update \
-    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx-light tesseract-ocr tesseract-ocr-fra \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx-light tesseract-ocr tesseract-ocr-fra tesseract-ocr-osd \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin rapporteur
 COPY --from=build /opt/rapporteur /opt/rapporteur

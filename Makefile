@@ -19,11 +19,11 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install --quiet "torch==2.13.0"
 	$(PY) -m pip install --quiet -e ".[dev,st,ray]"
 	# Browser tests: Debian's chromium driven by Playwright for Python (never `playwright install`);
-	# the edge tests: Debian's nginx; OCR of scanned PDF pages: tesseract with its French data.
+	# the edge tests: Debian's nginx; OCR of scanned PDF pages: tesseract with its French and orientation data.
 	@{ test -x /usr/bin/chromium && command -v nginx >/dev/null 2>&1 && command -v tesseract >/dev/null 2>&1 \
-	  && tesseract --list-langs 2>/dev/null | grep -qx fra; } \
+	  && tesseract --list-langs 2>/dev/null | grep -qx fra && tesseract --list-langs 2>/dev/null | grep -qx osd; } \
 	  || { command -v apt-get >/dev/null 2>&1 && apt-get update -qq \
-	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium nginx-light tesseract-ocr tesseract-ocr-fra \
+	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium nginx-light tesseract-ocr tesseract-ocr-fra tesseract-ocr-osd \
 	  >/dev/null; } \
 	  || echo "warning: chromium, nginx or tesseract could not be installed; the browser, edge or OCR tests will be skipped"
 	touch $(STAMP)

@@ -7,14 +7,19 @@ threads), as many at a time as there are cores, or one inside a build's worker p
 
 The text of a page is cached under the cache directory (`set_cache_dir`, which the build points at
 `<index>/cache/ocr` and passes on to its worker processes through `RAPPORTEUR_OCR_CACHE`), one small
-file per page: `<key[:2]>/<key>/<tesseract version>.txt`, the key being the SHA-256 of the rendered
-pixels, the resolution, the filter and the language. Without tesseract, the text an earlier version
+file per page: `<key[:2]>/<key>/<tesseract version>.txt` (`-as-printed` after the version when the
+orientation could not be detected), the key being the SHA-256 of the rendered pixels, the resolution,
+the filter, the language and the segmentation mode. Without tesseract, the text an earlier version
 read is still used. Without tesseract or its language data, `OcrUnavailableError` says what to install.
+Tesseract first detects each page's orientation (`ExtractionParams.ocr_page_segmentation` 1, with
+Debian's `tesseract-ocr-osd`), so that a sheet scanned sideways or upside down is read; without the
+orientation data it reads pages as they are, with a warning.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import multiprocessing
 import os
 import shutil
@@ -33,7 +38,11 @@ from rapporteur.errors import LoaderError, OcrUnavailableError
 from rapporteur.parameters import EXTRACTION, ExtractionParams
 
 CACHE_ENV = "RAPPORTEUR_OCR_CACHE"
-INSTALL_HINT = "Debian: apt-get install tesseract-ocr tesseract-ocr-fra"
+INSTALL_HINT = "Debian: apt-get install tesseract-ocr tesseract-ocr-fra tesseract-ocr-osd"
+ORIENTATION_DATA = "osd"  # tesseract's orientation and script detection data
+AS_PRINTED = 3  # --psm: the page's blocks as they are, no orientation detection
+
+log = logging.getLogger(__name__)
 
 _cache_dir: Path | None = None
 
@@ -70,10 +79,16 @@ def cache_dir() -> Path | None:
 
 @dataclass(frozen=True)
 class Tesseract:
-    """The tesseract program found on the PATH and its version."""
+    """The tesseract program found on the PATH, its version, and whether it can detect a page's orientation."""
 
     exe: str
     version: str
+    orientation: bool = True
+
+    @property
+    def reading(self) -> str:
+        """Names what this program reads a page as: its version, and whether orientation is detected."""
+        return self.version if self.orientation else f"{self.version}-as-printed"
 
 
 @lru_cache(maxsize=8)
@@ -85,9 +100,16 @@ def _probe(exe: str, language: str) -> Tesseract | str:
     except (OSError, subprocess.SubprocessError) as exc:
         return f"tesseract cannot be run ({exc})"
     first = (version.stdout or version.stderr).strip().splitlines()
-    if language not in langs.stdout.split():
+    available = langs.stdout.split()
+    if language not in available:
         return f"tesseract has no {language!r} language data (Debian: apt-get install tesseract-ocr-{language})"
-    return Tesseract(exe, first[0].split()[-1] if first else "unknown")
+    orientation = ORIENTATION_DATA in available
+    if not orientation:
+        log.warning(
+            "tesseract has no orientation data: pages scanned sideways or upside down will be misread "
+            "(Debian: apt-get install tesseract-ocr-osd)"
+        )
+    return Tesseract(exe, first[0].split()[-1] if first else "unknown", orientation)
 
 
 def tesseract(language: str = EXTRACTION.ocr_language) -> Tesseract:
@@ -137,7 +159,10 @@ def _render(pdf: object, index: int, params: ExtractionParams) -> Image.Image:
 def page_key(image: Image.Image, params: ExtractionParams = EXTRACTION) -> str:
     """Cache key of a rendered page: its pixels and what tesseract is asked to do with them."""
     digest = hashlib.sha256()
-    setting = f"{image.mode}|{image.size}|{params.ocr_dpi}|{params.ocr_median_filter}|{params.ocr_language}"
+    setting = (
+        f"{image.mode}|{image.size}|{params.ocr_dpi}|{params.ocr_median_filter}|{params.ocr_language}"
+        f"|psm{params.ocr_page_segmentation}"
+    )
     digest.update(setting.encode())
     digest.update(image.tobytes())
     return digest.hexdigest()
@@ -178,9 +203,10 @@ def ocr_image(image: Image.Image, engine: Tesseract, params: ExtractionParams = 
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", compress_level=1)
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    segmentation = params.ocr_page_segmentation if engine.orientation else AS_PRINTED
     try:
         proc = subprocess.run(
-            [engine.exe, "stdin", "stdout", "-l", params.ocr_language],
+            [engine.exe, "stdin", "stdout", "-l", params.ocr_language, "--psm", str(segmentation)],
             input=buffer.getvalue(),
             capture_output=True,
             env=env,
@@ -234,7 +260,7 @@ def ocr_pdf_pages(data: bytes, indexes: Sequence[int], params: ExtractionParams 
                 for index in indexes[start : start + 2 * workers]:  # rendered here: pdfium is not thread-safe
                     image = _render(pdf, index, params)
                     key = page_key(image, params)
-                    text = _cached(key, engine.version if engine else None)
+                    text = _cached(key, engine.reading if engine else None)
                     if text is None:
                         todo.append((index, key, image))
                     else:
@@ -248,7 +274,7 @@ def ocr_pdf_pages(data: bytes, indexes: Sequence[int], params: ExtractionParams 
                     assert tess is not None
                     texts = pool.map(lambda item, tess=tess: ocr_image(item[2], tess, params), todo)
                     for (index, key, _), text in zip(todo, texts, strict=True):
-                        _store(key, tess.version, text)
+                        _store(key, tess.reading, text)
                         out[index] = text
     finally:
         pdf.close()

@@ -407,18 +407,23 @@ def multicolumn_report_pdf(
 IMAGE_PAGES_SEED = 77
 
 
-def image_only_pdf(out_dir: Path | str, dpi: int = 300, degrade: int = 0, name: str | None = None) -> Path:
+def image_only_pdf(
+    out_dir: Path | str, dpi: int = 300, degrade: int = 0, name: str | None = None, turn: int = 0
+) -> Path:
     """Two A4 pages of typed French text rendered as images and saved as a PDF without text layer.
 
     Writes `<name>.txt` with the source text of each page separated by form feeds (the CER truth).
     `degrade=1` adds a slight rotation, blur and speckle (a photocopy); `degrade=2` is a poor scan:
     9 pt text, 1.2 degree skew, detail lost by a 0.5x down/up-sampling, heavy speckle, JPEG quality 30.
+    `turn` (0, 90, 180, 270) turns the second page that many degrees anticlockwise, as a sheet put in
+    the scanner sideways or upside down.
     """
     from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    name = name or f"scan_{dpi}dpi" + {0: "", 1: "_degraded", 2: "_poor"}[int(degrade)]
+    quality = {0: "", 1: "_degraded", 2: "_poor"}[int(degrade)]
+    name = name or f"scan_{dpi}dpi{quality}" + (f"_turned{turn}" if turn else "")
     rng = random.Random(IMAGE_PAGES_SEED)
     px = lambda mm: round(mm / 25.4 * dpi)  # noqa: E731
     w, h = px(210), px(297)
@@ -461,6 +466,8 @@ def image_only_pdf(out_dir: Path | str, dpi: int = 300, degrade: int = 0, name: 
                 buf = io.BytesIO()
                 img.save(buf, "JPEG", quality=30)
                 img = Image.open(io.BytesIO(buf.getvalue())).convert("L")
+        if turn and page_no == 1:
+            img = img.rotate(turn, expand=True)
         images.append(img)
         texts.append("\n".join(lines_out))
     path = out_dir / f"{name}.pdf"

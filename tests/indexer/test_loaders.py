@@ -130,6 +130,22 @@ def test_two_column_pdf_reads_in_order_with_tables_as_rows_and_pages_kept(docs: 
     assert doc.title_hint == "Rapport d'activité 2023" and doc.author_hint == "Département de l'Ain"
 
 
+@pytest.mark.parametrize("turn", [90, 180, 270])
+def test_a_turned_pdf_page_reads_as_the_upright_one(docs: dict[str, Path], tmp_path: Path, turn: int) -> None:
+    """Pages with a /Rotate entry (a landscape annex, a sheet saved sideways) read in the same order."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(docs["report"].read_bytes())
+    for index in range(len(pdf)):
+        pdf[index].set_rotation(turn)
+    turned = tmp_path / "turned.pdf"
+    pdf.save(str(turned))
+    pdf.close()
+    upright = load_file(docs["report"])
+    doc = load_file(turned)
+    assert (doc.text, doc.page_starts) == (upright.text, upright.page_starts)
+
+
 def test_a_bulleted_page_is_not_cut_into_columns(docs: dict[str, Path]):
     doc = load_file(docs["bullets"])
     lines = {_norm(line) for line in doc.text.split("\n")}

@@ -80,6 +80,36 @@ def test_a_page_read_once_is_read_from_the_cache(tmp_path: Path, monkeypatch: py
     assert ocr.ocr_pdf_pages(data, [1]) == {1: reading.pages[1]}
 
 
+@needs_tesseract
+@pytest.mark.parametrize("turn", [90, 180])
+def test_a_sheet_scanned_sideways_or_upside_down_is_read(tmp_path: Path, turn: int) -> None:
+    """Page 2 of the scan turned in the scanner: its orientation is detected and it reads as upright."""
+    scan = document_fixtures.image_only_pdf(tmp_path, 300, turn=turn)
+    reference = scan.with_suffix(".txt").read_text(encoding="utf-8").split("\f")[1]
+    data = scan.read_bytes()
+    assert ocr.tesseract().orientation  # `make setup` installs tesseract-ocr-osd
+    assert character_error_rate(ocr.ocr_pdf_pages(data, [1])[1], reference) <= 0.03
+    if turn == 180:  # read as printed, the same page is noise: the check above has teeth
+        as_printed = ExtractionParams(ocr_page_segmentation=ocr.AS_PRINTED)
+        assert character_error_rate(ocr.ocr_pdf_pages(data, [1], as_printed)[1], reference) > 0.5
+
+
+def test_without_orientation_data_pages_are_read_as_printed_with_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake = tmp_path / "tesseract"
+    fake.write_text(
+        '#!/bin/sh\ncase "$1" in\n--version) echo "tesseract 9.9.9";;\n'
+        '--list-langs) printf "List of available languages (2):\\neng\\nfra\\n";;\nesac\n'
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with caplog.at_level("WARNING", logger="indexer.ocr"):
+        engine = ocr.tesseract()
+    assert (engine.version, engine.orientation, engine.reading) == ("9.9.9", False, "9.9.9-as-printed")
+    assert "tesseract-ocr-osd" in caplog.text
+
+
 def test_the_cache_key_depends_on_the_pixels_and_the_settings():
     data = document_fixtures.documents()["mixed"].read_bytes()
     image = ocr.render_page(data, 1)
@@ -87,6 +117,7 @@ def test_the_cache_key_depends_on_the_pixels_and_the_settings():
     assert ocr.page_key(image) == ocr.page_key(ocr.render_page(data, 1))
     assert ocr.page_key(image) != ocr.page_key(other)
     assert ocr.page_key(image) != ocr.page_key(image, ExtractionParams(ocr_language="eng"))
+    assert ocr.page_key(image) != ocr.page_key(image, ExtractionParams(ocr_page_segmentation=ocr.AS_PRINTED))
 
 
 def test_a_huge_page_is_rendered_under_the_pixel_cap(tmp_path: Path) -> None:
