@@ -11,7 +11,7 @@ import pytest
 
 from indexer import ocr
 from indexer.pdf_text import read_pdf
-from rapporteur.parameters import ExtractionParams
+from rapporteur.parameters import EXTRACTION, ExtractionParams
 
 needs_tesseract = pytest.mark.skipif(not ocr.ocr_available(), reason="tesseract with French data is not installed")
 
@@ -110,14 +110,59 @@ def test_without_orientation_data_pages_are_read_as_printed_with_a_warning(
     assert "tesseract-ocr-osd" in caplog.text
 
 
-def test_the_cache_key_depends_on_the_pixels_and_the_settings():
-    data = document_fixtures.documents()["mixed"].read_bytes()
-    image = ocr.render_page(data, 1)
-    other = ocr.render_page(data, 0)
-    assert ocr.page_key(image) == ocr.page_key(ocr.render_page(data, 1))
-    assert ocr.page_key(image) != ocr.page_key(other)
-    assert ocr.page_key(image) != ocr.page_key(image, ExtractionParams(ocr_language="eng"))
-    assert ocr.page_key(image) != ocr.page_key(image, ExtractionParams(ocr_page_segmentation=ocr.AS_PRINTED))
+def test_the_cache_key_depends_on_what_the_page_draws_and_the_settings(tmp_path: Path) -> None:
+    """The key comes from the page's objects (no rendering): equal for the same page in another file,
+    different for another image, another place on the page, another rotation or other settings."""
+    import pypdfium2 as pdfium
+
+    def key(data: bytes, index: int, params: ExtractionParams = EXTRACTION) -> str:
+        pdf = pdfium.PdfDocument(data)
+        try:
+            return ocr.page_key(pdf, index, params)
+        finally:
+            pdf.close()
+
+    scan = document_fixtures.documents()["scan"].read_bytes()
+    mixed = document_fixtures.documents()["mixed"].read_bytes()
+    assert key(scan, 0) == key(scan, 0)
+    assert len({key(scan, 0), key(scan, 1), key(mixed, 1)}) == 3
+    assert key(scan, 0) != key(scan, 0, ExtractionParams(ocr_language="eng"))
+    assert key(scan, 0) != key(scan, 0, ExtractionParams(ocr_page_segmentation=ocr.AS_PRINTED))
+    assert key(scan, 0) != key(scan, 0, ExtractionParams(ocr_dpi=200))
+
+    pdf = pdfium.PdfDocument(scan)
+    pdf.del_page(1)
+    alone = tmp_path / "page1.pdf"
+    pdf.save(str(alone))  # the same page saved in another file: the same key
+    page = pdf[0]
+    page.set_rotation(90)
+    turned = tmp_path / "turned.pdf"
+    pdf.save(str(turned))
+    page.set_rotation(0)
+    image = next(page.get_objects(filter=[pdfium.raw.FPDF_PAGEOBJ_IMAGE]))
+    image.transform(pdfium.PdfMatrix().translate(5, 0))
+    page.gen_content()
+    moved = tmp_path / "moved.pdf"
+    pdf.save(str(moved))
+    page.close()
+    pdf.close()
+    assert key(alone.read_bytes(), 0) == key(scan, 0)
+    assert key(turned.read_bytes(), 0) != key(scan, 0)
+    assert key(moved.read_bytes(), 0) not in {key(scan, 0), key(turned.read_bytes(), 0)}
+
+
+def test_a_cached_page_is_not_rendered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    reading = document_fixtures.scan_reading()
+    cache = tmp_path / "ocr"
+    shutil.copytree(reading.cache, cache)
+    monkeypatch.setattr(ocr, "_cache_dir", cache)
+
+    def no_rendering(*args: object) -> None:
+        raise AssertionError("a page in the cache was rendered")
+
+    monkeypatch.setattr(ocr, "_render", no_rendering)
+    data = document_fixtures.documents()["scan"].read_bytes()
+    assert ocr.ocr_pdf_pages(data, [0, 1]) == reading.pages
 
 
 def test_a_huge_page_is_rendered_under_the_pixel_cap(tmp_path: Path) -> None:
