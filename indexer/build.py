@@ -374,6 +374,8 @@ def _cut_all(
         for result in results:
             if bar:
                 bar.update(1)
+            for message in result.warnings:  # logged where the file was cut, perhaps another process
+                log.warning("%s", message)
             if isinstance(result, Skipped):
                 log.warning("skipping %s", result.reason)
                 skipped.append((result.path, result.reason))

@@ -1,14 +1,20 @@
 """One corpus file cut for the bundle: `cut_document` loads it, cleans it, cuts it into sections,
 chunks and sentences, analyses its passages, and derives what the corpus-wide data need of it
 (acronym definitions, vocabulary, places named, headings). It depends on that file alone, so that
-documents can be cut in worker processes while the build writes the ones already cut.
+documents can be cut in worker processes while the build writes the ones already cut. What the
+indexer's modules warn about while a file is cut (pages left unread by OCR…) travels with the result,
+so that the build logs it wherever the file was cut (a worker process or a Ray worker has no log the
+build reads).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
+import logging
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from indexer.acronyms import acronym_definitions
@@ -36,6 +42,7 @@ class CutDocument:
     places: list[dict[str, object]]
     headings: list[str] = field(default_factory=list)  # section paths of its sections and chunks
     source: str = ""  # the file it was cut from
+    warnings: list[str] = field(default_factory=list)  # logged while it was cut, for the build to log
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,32 @@ class Skipped:
 
     path: str
     reason: str
+    warnings: tuple[str, ...] = ()  # logged before it was given up, for the build to log
+
+
+class _Kept(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextlib.contextmanager
+def warnings_kept() -> Iterator[list[str]]:
+    """The warnings the indexer's modules log inside the block, kept in the list it yields instead
+    of logged (not thread-safe: one document is cut at a time in a process)."""
+    logger = logging.getLogger("indexer")
+    kept = _Kept()
+    propagate = logger.propagate
+    logger.addHandler(kept)
+    logger.propagate = False
+    try:
+        yield kept.messages
+    finally:
+        logger.removeHandler(kept)
+        logger.propagate = propagate
 
 
 def vocabulary_of(text: str) -> Counter[str]:
@@ -56,7 +89,16 @@ def cut_document(
     entry: CorpusEntry, params: ChunkingParams = CHUNKING, data: bytes | None = None
 ) -> CutDocument | Skipped:
     """Cut one corpus file (from `data` when its bytes were read already), or say why it cannot be
-    indexed."""
+    indexed; either way with the warnings logged meanwhile."""
+    with warnings_kept() as warnings:
+        result = _cut(entry, params, data)
+    if isinstance(result, Skipped):
+        return Skipped(result.path, result.reason, tuple(warnings))
+    result.warnings = warnings
+    return result
+
+
+def _cut(entry: CorpusEntry, params: ChunkingParams, data: bytes | None) -> CutDocument | Skipped:
     try:
         loaded = load_file(entry.path, data)
     except LoaderError as exc:
