@@ -10,7 +10,8 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u20
 _SPACES = re.compile(r"[\u00a0\u202f\u2007\u2009\u200a\t\f\v]")
 _INVISIBLE = re.compile(r"[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_LINE_END_HYPHEN = re.compile(r"([a-zà-öø-ÿœ])-\n([a-zà-öø-ÿœ])")
+_LINE_END_HYPHEN = re.compile(r"([a-zà-öø-ÿœ])-\n([a-zà-öø-ÿœ])")  # "dépar-\ntement": one word cut in two
+_LINE_END_COMPOUND = re.compile(r"([A-Za-zÀ-ÖØ-öø-ÿœ])-\n([A-ZÀ-ÖØ-Þ])")  # "Aix-en-\nProvence": the hyphen stays
 _DOT_LEADERS = re.compile(r"(?:\s*[.…·]){4,}")
 _TABLE_RULE = re.compile(r"^[\s\-|:=_]{3,}$", re.MULTILINE)
 _MD_EMPHASIS = re.compile(r"\*\*|__")
@@ -27,6 +28,7 @@ def normalize_text(text: str) -> str:
     text = _SPACES.sub(" ", text)
     text = _CONTROL.sub("", text)
     text = _LINE_END_HYPHEN.sub(r"\1\2", text)
+    text = _LINE_END_COMPOUND.sub(r"\1-\2", text)
     text = _DOT_LEADERS.sub(" ", text)
     text = _TABLE_RULE.sub("", text)
     text = _MD_EMPHASIS.sub("", text)

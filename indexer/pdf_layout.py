@@ -264,9 +264,12 @@ def column_text(runs: list[Run]) -> str:
 
 def _goes_on(text: str, block: str) -> bool:
     """Whether `block` goes on the sentence that `text` leaves open: no final punctuation, and the
-    block starts in lower case or with a figure, or the text ends on a lower-case word ("du")."""
+    block starts in lower case or with a figure, or the text ends on a lower-case word ("du") or on
+    a word hyphenated at the line end ("dépar-", "Aix-en-")."""
     if _SENTENCE_END.search(text):
         return False
+    if text.endswith("-") and text[-2:-1].isalpha():
+        return True
     last = text.split()[-1].strip(",'\"-") if text.split() else ""
     return block[:1].islower() or block[:1].isdigit() or (last.isalpha() and last.islower())
 

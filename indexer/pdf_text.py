@@ -16,6 +16,7 @@ from indexer.pdf_layout import Rule, Run, layout_page
 from rapporteur.parameters import EXTRACTION, ExtractionParams
 
 _PDF_DATE = re.compile(r"^(?:D:)?(\d{4})(\d{2})?(\d{2})?")
+LINE_END_HYPHEN = "\x02"  # what pdfium gives for a hyphen that ends a line ("dépar\x02" + "tement")
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,8 @@ def _runs_and_rules(page: pdfium.PdfPage, params: ExtractionParams) -> tuple[lis
         for i in range(textpage.count_rects()):
             left, bottom, right, top = textpage.get_rect(i)
             text = textpage.get_text_bounded(left, bottom, right, top)
-            runs.append(Run(left, height - top, right, height - bottom, " ".join(text.split())))
+            text = " ".join(text.replace(LINE_END_HYPHEN, "-").split())  # the cleaning joins the word again
+            runs.append(Run(left, height - top, right, height - bottom, text))
     finally:
         textpage.close()
     rules: list[Rule] = []

@@ -13,7 +13,8 @@ def test_unicode_nfc():
 
 def test_hyphenation_at_line_end_is_joined():
     assert normalize_text("les conseillers dépar-\ntementaux votent") == "les conseillers départementaux votent"
-    assert normalize_text("Saint-\nÉtienne") == "Saint-\nÉtienne"  # capital after: not a split word
+    assert normalize_text("Saint-\nÉtienne") == "Saint-Étienne"  # capital after: a compound, its hyphen stays
+    assert normalize_text("Budget -\nLes dépenses") == "Budget -\nLes dépenses"  # a dash, not a word cut
 
 
 def test_dot_leaders_blank_runs_and_spaces():

@@ -146,6 +146,33 @@ def test_a_turned_pdf_page_reads_as_the_upright_one(docs: dict[str, Path], tmp_p
     assert (doc.text, doc.page_starts) == (upright.text, upright.page_starts)
 
 
+def test_words_hyphenated_at_a_line_end_are_whole_again(tmp_path: Path) -> None:
+    """pdfium marks a hyphen that ends a line with \\x02: the word is joined again ("dépar-" +
+    "tement"), a compound keeps its hyphen ("Aix-en-" + "Provence"), also across two columns."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "justified.pdf"
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    column_1 = [
+        "Le conseil a voté le budget du dépar-",
+        "tement pour les collèges et les ser-",
+        "vices sociaux d'Aix-en-",
+    ]
+    column_2 = ["Provence, dont la médiathèque inter-", "communale rouvre en juin."]
+    for x, lines in ((60, column_1), (320, column_2)):
+        y = 800
+        for line in lines:
+            pdf.drawString(x, y, line)
+            y -= 14
+    pdf.save()
+    text = " ".join(load_file(path).text.split())
+    assert text == (
+        "Le conseil a voté le budget du département pour les collèges et les services sociaux "
+        "d'Aix-en-Provence, dont la médiathèque intercommunale rouvre en juin."
+    )
+
+
 def test_a_bulleted_page_is_not_cut_into_columns(docs: dict[str, Path]):
     doc = load_file(docs["bullets"])
     lines = {_norm(line) for line in doc.text.split("\n")}
