@@ -10,8 +10,21 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u20
 _SPACES = re.compile(r"[\u00a0\u202f\u2007\u2009\u200a\t\f\v]")
 _INVISIBLE = re.compile(r"[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_LINE_END_HYPHEN = re.compile(r"([a-zà-öø-ÿœ])-\n([a-zà-öø-ÿœ])")  # "dépar-\ntement": one word cut in two
-_LINE_END_COMPOUND = re.compile(r"([A-Za-zÀ-ÖØ-öø-ÿœ])-\n([A-ZÀ-ÖØ-Þ])")  # "Aix-en-\nProvence": the hyphen stays
+# A word cut at a line end: "dépar-\ntement", "sous-\npréfet", "c'est-à-\ndire" (see join_line_end_hyphens).
+# (starts only where a word starts: linear time on a long run of letters)
+_LINE_END_HYPHEN = re.compile(r"(?<![^\W\d_])([^\W\d_]*[a-zà-öø-ÿœ])-\n([a-zà-öø-ÿœ]+)")
+_LOOK_BACK = 40  # characters before a cut searched for the start of its word ("c'est-à-")
+# "Aix-en-\nProvence": the hyphen stays (not "I-\nINTRODUCTION", "AMÉNAGE-\nMENT": headings)
+_LINE_END_COMPOUND = re.compile(r"([A-Za-zÀ-ÖØ-öø-ÿœ]{2})-\n([A-ZÀ-ÖØ-Þ][a-zà-öø-ÿœ])")
+_WORDS = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+# First and second parts of common French compounds: "sous-\npréfet", "peut-\nêtre", "eux-\nmêmes".
+_COMPOUND_FIRST = frozenset(
+    "sous vice demi semi mi non ex quasi après avant arrière arc peut porte garde chef grand grande "
+    "petit petite haut basse belle beau bien mal nord sud ouest franco lieu main rond".split()
+)
+_COMPOUND_SECOND = frozenset(
+    "même mêmes ci là dire être il ils elle elles on t vous nous je tu moi toi lui leur leurs y".split()
+)
 _DOT_LEADERS = re.compile(r"(?:\s*[.…·]){4,}")
 _TABLE_RULE = re.compile(r"^[\s\-|:=_]{3,}$", re.MULTILINE)
 _MD_EMPHASIS = re.compile(r"\*\*|__")
@@ -19,16 +32,48 @@ _MULTI_SPACE = re.compile(r" {2,}")
 _BLANK_RUNS = re.compile(r"\n{3,}")
 
 
-def normalize_text(text: str) -> str:
-    """Return `text` with French typography, hyphenation and layout noise normalised."""
+def words_of(text: str) -> frozenset[str]:
+    """The lower-case words of `text`, hyphenated ones whole: the evidence `join_line_end_hyphens` uses."""
+    return frozenset(w.lower() for w in _WORDS.findall(unicodedata.normalize("NFC", text)))
+
+
+def join_line_end_hyphens(text: str, words: frozenset[str] | None = None) -> str:
+    """Words cut by a hyphen at a line end made whole: "dépar-\ntement" -> "département", while a
+    compound keeps its hyphen: "sous-\npréfet", "c'est-à-\ndire", "Aix-en-\nProvence".
+
+    A lower-case cut is a compound when the document writes it so elsewhere (`words`, else the words
+    of `text`), when its left part already has a hyphen, or when a part is a common compound prefix
+    or suffix (_COMPOUND_FIRST, _COMPOUND_SECOND); it is one word when the document writes it whole,
+    and otherwise (justified text cuts words more often than compounds end lines)."""
+    known = words_of(text) if words is None else words
+
+    def join(match: re.Match[str]) -> str:
+        left, right = match.group(1), match.group(2)
+        compound, whole = f"{left}-{right}".lower(), f"{left}{right}".lower()
+        before = match.string[max(0, match.start() - _LOOK_BACK) : match.start()].split()
+        chained = bool(before) and not match.string[match.start() - 1].isspace() and "-" in before[-1]
+        if compound in known or (whole not in known and _is_compound(chained, left.lower(), right.lower())):
+            return f"{left}-{right}"
+        return f"{left}{right}"
+
+    text = _LINE_END_HYPHEN.sub(join, text)
+    return _LINE_END_COMPOUND.sub(r"\1-\2", text)
+
+
+def _is_compound(chained: bool, left: str, right: str) -> bool:
+    return chained or left in _COMPOUND_FIRST or right in _COMPOUND_SECOND
+
+
+def normalize_text(text: str, words: frozenset[str] | None = None) -> str:
+    """Return `text` with French typography, hyphenation and layout noise normalised; `words`: the
+    document's words when `text` is a part of it (a page), for `join_line_end_hyphens`."""
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _INVISIBLE.sub("", text)
     text = text.translate(_APOSTROPHES)
     text = _SPACES.sub(" ", text)
     text = _CONTROL.sub("", text)
-    text = _LINE_END_HYPHEN.sub(r"\1\2", text)
-    text = _LINE_END_COMPOUND.sub(r"\1-\2", text)
+    text = join_line_end_hyphens(text, words)  # after NFC and the control characters, like `words`
     text = _DOT_LEADERS.sub(" ", text)
     text = _TABLE_RULE.sub("", text)
     text = _MD_EMPHASIS.sub("", text)

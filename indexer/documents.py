@@ -66,17 +66,21 @@ class _Kept(logging.Handler):
 @contextlib.contextmanager
 def warnings_kept() -> Iterator[list[str]]:
     """The warnings the indexer's modules log inside the block, kept in the list it yields instead
-    of logged (not thread-safe: one document is cut at a time in a process)."""
+    of logged; logged as usual if the block raises. Not thread-safe: one document is cut at a time
+    in a process."""
     logger = logging.getLogger("indexer")
     kept = _Kept()
-    propagate = logger.propagate
-    logger.addHandler(kept)
-    logger.propagate = False
+    handlers, propagate = logger.handlers, logger.propagate
+    logger.handlers, logger.propagate = [kept], False
     try:
         yield kept.messages
+    except BaseException:
+        logger.handlers, logger.propagate = handlers, propagate
+        for message in kept.messages:
+            logger.warning("%s", message)
+        raise
     finally:
-        logger.removeHandler(kept)
-        logger.propagate = propagate
+        logger.handlers, logger.propagate = handlers, propagate
 
 
 def vocabulary_of(text: str) -> Counter[str]:

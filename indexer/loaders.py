@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from indexer.cleaning import normalize_text, remove_repeated_page_lines
+from indexer.cleaning import normalize_text, remove_repeated_page_lines, words_of
 from rapporteur.errors import LoaderError, OcrUnavailableError
 
 log = logging.getLogger(__name__)
@@ -105,7 +105,8 @@ def _load_pdf(path: Path, data: bytes) -> LoadedDocument:
     pages = list(content.pages)
     if content.scanned:
         pages = _ocr_scanned(path, data, pages, content.scanned)
-    pages = remove_repeated_page_lines([normalize_text(p) for p in pages])
+    words = words_of("\n".join(pages))  # the whole document says how a word cut at a line end is written
+    pages = remove_repeated_page_lines([normalize_text(p, words) for p in pages])
     text_parts: list[str] = []
     starts: list[int] = []
     offset = 0

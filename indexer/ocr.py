@@ -44,6 +44,7 @@ CACHE_ENV = "RAPPORTEUR_OCR_CACHE"
 INSTALL_HINT = "Debian: apt-get install tesseract-ocr tesseract-ocr-fra tesseract-ocr-osd"
 ORIENTATION_DATA = "osd"  # tesseract's orientation and script detection data
 AS_PRINTED = 3  # --psm: the page's blocks as they are, no orientation detection
+AS_PRINTED_SUFFIX = "-as-printed"  # after the version in the name of a reading made without orientation
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ class Tesseract:
     @property
     def reading(self) -> str:
         """Names what this program reads a page as: its version, and whether orientation is detected."""
-        return self.version if self.orientation else f"{self.version}-as-printed"
+        return self.version if self.orientation else f"{self.version}{AS_PRINTED_SUFFIX}"
 
 
 @lru_cache(maxsize=8)
@@ -195,17 +196,21 @@ def _rounded(values: tuple[float, ...]) -> str:
     return ",".join(f"{v:.3f}" for v in values)
 
 
-def _cached(key: str, version: str | None) -> str | None:
-    """Cached text of a page: read by this tesseract version, or by any when none is installed."""
+def _cached(key: str, engine: Tesseract | None) -> str | None:
+    """Cached text of a page: read by this tesseract (or by the same version with the orientation
+    detected, a better reading); by any when none is installed, the newest with orientation first."""
     root = cache_dir()
     if root is None:
         return None
     folder = root / key[:2] / key
-    if version is not None:
-        path = folder / f"{version}.txt"
-        return path.read_text(encoding="utf-8") if path.is_file() else None
-    found = sorted(folder.glob("*.txt"), key=lambda p: p.stat().st_mtime) if folder.is_dir() else []
-    return found[-1].read_text(encoding="utf-8") if found else None
+    if engine is not None:
+        for name in dict.fromkeys((engine.version, engine.reading)):
+            path = folder / f"{name}.txt"
+            if path.is_file():
+                return path.read_text(encoding="utf-8")
+        return None
+    found = sorted(folder.glob("*.txt"), key=lambda p: (p.stem.endswith(AS_PRINTED_SUFFIX), -p.stat().st_mtime))
+    return found[0].read_text(encoding="utf-8") if found else None
 
 
 def _store(key: str, version: str, text: str) -> None:
@@ -286,7 +291,7 @@ def ocr_pdf_pages(data: bytes, indexes: Sequence[int], params: ExtractionParams 
                 todo: list[tuple[int, str, Image.Image]] = []
                 for index in indexes[start : start + 2 * workers]:  # rendered here: pdfium is not thread-safe
                     key = page_key(pdf, index, params)
-                    text = _cached(key, engine.reading if engine else None)
+                    text = _cached(key, engine)
                     if text is None:
                         todo.append((index, key, _render(pdf, index, params)))
                     else:

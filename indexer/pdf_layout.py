@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from rapporteur.parameters import EXTRACTION, ExtractionParams
 
 _SENTENCE_END = re.compile(r"[.!?:;»)\]]\s*$")
+_HYPHENATED_END = re.compile(r"[^\W\d_]{2}-$")  # "dépar-", "Aix-en-"; not "I-", "2024-"
 
 
 @dataclass
@@ -268,7 +269,7 @@ def _goes_on(text: str, block: str) -> bool:
     a word hyphenated at the line end ("dépar-", "Aix-en-")."""
     if _SENTENCE_END.search(text):
         return False
-    if text.endswith("-") and text[-2:-1].isalpha():
+    if _HYPHENATED_END.search(text) and (block[:1].islower() or block[1:2].islower()):
         return True
     last = text.split()[-1].strip(",'\"-") if text.split() else ""
     return block[:1].islower() or block[:1].isdigit() or (last.isalpha() and last.islower())

@@ -1,4 +1,6 @@
-from indexer.cleaning import normalize_text, remove_repeated_page_lines
+import pytest
+
+from indexer.cleaning import normalize_text, remove_repeated_page_lines, words_of
 
 
 def test_french_typography_is_normalised():
@@ -15,6 +17,32 @@ def test_hyphenation_at_line_end_is_joined():
     assert normalize_text("les conseillers dépar-\ntementaux votent") == "les conseillers départementaux votent"
     assert normalize_text("Saint-\nÉtienne") == "Saint-Étienne"  # capital after: a compound, its hyphen stays
     assert normalize_text("Budget -\nLes dépenses") == "Budget -\nLes dépenses"  # a dash, not a word cut
+    for heading in ("I-\nINTRODUCTION", "A-\nLe contexte", "AMÉNAGE-\nMENT", "2024-\n2025"):
+        assert normalize_text(heading) == heading
+
+
+@pytest.mark.parametrize(
+    ("cut", "whole"),
+    [
+        ("le sous-\npréfet", "le sous-préfet"),  # a common first part
+        ("le vice-\nprésident", "le vice-président"),
+        ("peut-\nêtre", "peut-être"),
+        ("eux-\nmêmes", "eux-mêmes"),  # a common second part
+        ("c'est-à-\ndire", "c'est-à-dire"),  # the left part is hyphenated already
+        ("le porte-\nparole", "le porte-parole"),
+        ("les ser-\nvices", "les services"),  # otherwise a word cut in two
+    ],
+)
+def test_a_compound_cut_at_a_line_end_keeps_its_hyphen(cut: str, whole: str):
+    assert normalize_text(cut) == whole
+
+
+def test_the_document_says_how_a_word_cut_at_a_line_end_is_written():
+    assert normalize_text("la zone nord-\nouest, puis le nord-ouest") == "la zone nord-ouest, puis le nord-ouest"
+    assert normalize_text("le mi-\nlieu du milieu") == "le milieu du milieu"  # "mi" alone would keep the hyphen
+    words = words_of("Le contrat de ville-centre est signé.")  # another page of the same document
+    assert normalize_text("la ville-\ncentre", words) == "la ville-centre"
+    assert normalize_text("la ville-\ncentre") == "la villecentre"
 
 
 def test_dot_leaders_blank_runs_and_spaces():

@@ -13,7 +13,7 @@ import pytest
 from indexer import ocr
 from indexer.build import build_index
 from indexer.corpus import CorpusEntry
-from indexer.documents import CutDocument, Skipped, cut_document
+from indexer.documents import CutDocument, Skipped, cut_document, warnings_kept
 from rapporteur.embedders.hashing import HashingEmbedder
 
 
@@ -50,14 +50,34 @@ def test_a_skipped_file_keeps_its_reason_and_its_warnings(no_tesseract: None) ->
     assert not logging.getLogger("indexer").handlers  # the capture is removed after the cut
 
 
-def test_the_build_logs_each_warning_of_a_cut_once(
-    no_tesseract: None, tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def test_the_build_logs_each_warning_of_a_cut_once(no_tesseract: None, tmp_path: Path) -> None:
+    """Once, also for a handler on the indexer's own logger (as the admin job's progress has one on the root)."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     shutil.copy(document_fixtures.documents()["mixed"], corpus)
-    with caplog.at_level(logging.WARNING):
+    collect = _Collect()
+    logging.getLogger("indexer").addHandler(collect)
+    try:
         report = build_index(corpus, tmp_path / "index", HashingEmbedder())
-    ocr.set_cache_dir(None)
+    finally:
+        logging.getLogger("indexer").removeHandler(collect)
+        ocr.set_cache_dir(None)
     assert report.documents == 1 and report.skipped == []
-    assert len([r for r in caplog.records if _is_page_warning(r.getMessage())]) == 1
+    assert len([m for m in collect.messages if _is_page_warning(m)]) == 1
+
+
+def test_warnings_kept_are_logged_when_the_cut_fails(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING), pytest.raises(RuntimeError), warnings_kept():
+        logging.getLogger("indexer.loaders").warning("page 3 of a.pdf not read")
+        raise RuntimeError("a bug")
+    assert [r.getMessage() for r in caplog.records] == ["page 3 of a.pdf not read"]
+    assert logging.getLogger("indexer").propagate and not logging.getLogger("indexer").handlers

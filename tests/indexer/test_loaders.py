@@ -148,7 +148,8 @@ def test_a_turned_pdf_page_reads_as_the_upright_one(docs: dict[str, Path], tmp_p
 
 def test_words_hyphenated_at_a_line_end_are_whole_again(tmp_path: Path) -> None:
     """pdfium marks a hyphen that ends a line with \\x02: the word is joined again ("dépar-" +
-    "tement"), a compound keeps its hyphen ("Aix-en-" + "Provence"), also across two columns."""
+    "tement"), a compound keeps its hyphen ("Aix-en-" + "Provence", "sous-" + "préfet"), also across
+    two columns."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
@@ -159,7 +160,7 @@ def test_words_hyphenated_at_a_line_end_are_whole_again(tmp_path: Path) -> None:
         "tement pour les collèges et les ser-",
         "vices sociaux d'Aix-en-",
     ]
-    column_2 = ["Provence, dont la médiathèque inter-", "communale rouvre en juin."]
+    column_2 = ["Provence, dont la médiathèque inter-", "communale rouvre en juin, a dit le sous-", "préfet."]
     for x, lines in ((60, column_1), (320, column_2)):
         y = 800
         for line in lines:
@@ -169,7 +170,7 @@ def test_words_hyphenated_at_a_line_end_are_whole_again(tmp_path: Path) -> None:
     text = " ".join(load_file(path).text.split())
     assert text == (
         "Le conseil a voté le budget du département pour les collèges et les services sociaux "
-        "d'Aix-en-Provence, dont la médiathèque intercommunale rouvre en juin."
+        "d'Aix-en-Provence, dont la médiathèque intercommunale rouvre en juin, a dit le sous-préfet."
     )
 
 

@@ -97,17 +97,33 @@ def test_a_sheet_scanned_sideways_or_upside_down_is_read(tmp_path: Path, turn: i
 def test_without_orientation_data_pages_are_read_as_printed_with_a_warning(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    fake = tmp_path / "tesseract"
+    """A tesseract without `osd`: pages read with --psm 3, cached apart from a reading with the
+    orientation detected, which is preferred when the cache has it."""
+    calls = tmp_path / "calls.txt"
+    fake = tmp_path / "bin" / "tesseract"
+    fake.parent.mkdir()
     fake.write_text(
         '#!/bin/sh\ncase "$1" in\n--version) echo "tesseract 9.9.9";;\n'
-        '--list-langs) printf "List of available languages (2):\\neng\\nfra\\n";;\nesac\n'
+        '--list-langs) printf "List of available languages (2):\\neng\\nfra\\n";;\n'
+        f'*) echo "$@" >> {calls}; cat > /dev/null; echo "lu tel quel";;\nesac\n'
     )
     fake.chmod(0o755)
-    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("PATH", str(fake.parent))
     with caplog.at_level("WARNING", logger="indexer.ocr"):
         engine = ocr.tesseract()
     assert (engine.version, engine.orientation, engine.reading) == ("9.9.9", False, "9.9.9-as-printed")
     assert "tesseract-ocr-osd" in caplog.text
+
+    cache = tmp_path / "cache"
+    monkeypatch.setattr(ocr, "_cache_dir", cache)
+    data = document_fixtures.documents()["scan"].read_bytes()
+    assert ocr.ocr_pdf_pages(data, [0]) == {0: "lu tel quel\n"}
+    assert "--psm 3" in calls.read_text()
+    (stored,) = cache.glob("*/*/*.txt")
+    assert stored.name == "9.9.9-as-printed.txt"
+    (stored.parent / "9.9.9.txt").write_text("lu à l'endroit", encoding="utf-8")  # e.g. by another node
+    assert ocr.ocr_pdf_pages(data, [0]) == {0: "lu à l'endroit"}
+    assert len(calls.read_text().splitlines()) == 1
 
 
 def test_the_cache_key_depends_on_what_the_page_draws_and_the_settings(tmp_path: Path) -> None:
