@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import shutil
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import document_fixtures
 import pytest
@@ -165,6 +167,94 @@ def test_the_cache_key_depends_on_what_the_page_draws_and_the_settings(tmp_path:
     assert key(alone.read_bytes(), 0) == key(scan, 0)
     assert key(turned.read_bytes(), 0) != key(scan, 0)
     assert key(moved.read_bytes(), 0) not in {key(scan, 0), key(turned.read_bytes(), 0)}
+
+
+def _two_pages(draw: Callable[[Any, int], None]) -> bytes:
+    """Two 600 x 400 pt pages showing the same scanned image, each with `draw(canvas, page_number)`
+    drawn before it (crop box, clipping) or after it (on top)."""
+    import io
+
+    from PIL import Image, ImageDraw
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    image = Image.new("L", (1200, 800), 255)
+    ImageDraw.Draw(image).text((50, 200), "GAUCHE                    DROITE", fill=0)
+    png = io.BytesIO()
+    image.save(png, "PNG")
+    out = io.BytesIO()
+    sheet = canvas.Canvas(out, pagesize=(600, 400))
+    for number in range(2):
+        before = draw in (_crop_halves, _clip_halves)
+        if before:
+            draw(sheet, number)
+        sheet.drawImage(ImageReader(io.BytesIO(png.getvalue())), 0, 0, 600, 400)
+        if not before:
+            draw(sheet, number)
+        sheet.showPage()
+    sheet.save()
+    return out.getvalue()
+
+
+def _crop_halves(sheet: Any, number: int) -> None:  # a double-page scan split into two pages
+    sheet.setCropBox((300 * number, 0, 300 * number + 300, 400))
+
+
+def _clip_halves(sheet: Any, number: int) -> None:
+    path = sheet.beginPath()
+    path.rect(300 * number, 0, 300, 400)
+    sheet.clipPath(path, stroke=0, fill=0)
+
+
+def _triangle_up_or_down(sheet: Any, number: int) -> None:  # same bounds, same segment count
+    path = sheet.beginPath()
+    top, bottom = (300, 100) if number else (100, 300)
+    path.moveTo(100, bottom)
+    path.lineTo(300, bottom)
+    path.lineTo(200, top)
+    path.close()
+    sheet.drawPath(path, fill=1, stroke=0)
+
+
+def _white_or_black_box(sheet: Any, number: int) -> None:
+    sheet.setFillGray(number)
+    sheet.rect(100, 100, 200, 200, fill=1, stroke=0)
+
+
+def _stamp_on_the_second(sheet: Any, number: int) -> None:
+    if number:
+        sheet.acroForm.textfield(name="tampon", value="Reçu le 15/03/2024", x=50, y=50, width=300, height=40)
+
+
+@pytest.mark.parametrize(
+    "draw", [_crop_halves, _clip_halves, _triangle_up_or_down, _white_or_black_box, _stamp_on_the_second]
+)
+def test_pages_drawn_differently_never_share_a_key(draw: Callable[[Any, int], None]) -> None:
+    """Same image, different crop box, clipping, vector shape, colour or annotation: different keys
+    (a shared key would give one page the other's text)."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(_two_pages(draw))
+    try:
+        assert read_pdf(bytes(_two_pages(draw))).scanned == [0, 1]
+        assert ocr.page_key(pdf, 0) != ocr.page_key(pdf, 1)
+    finally:
+        pdf.close()
+
+
+def test_a_plain_scanned_page_is_keyed_without_rendering() -> None:
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(document_fixtures.documents()["scan"].read_bytes())
+    try:
+        assert ocr._page_key(pdf, 0, EXTRACTION)[1] is None  # no rendering
+    finally:
+        pdf.close()
+    crop = pdfium.PdfDocument(_two_pages(_clip_halves))
+    try:
+        assert ocr._page_key(crop, 0, EXTRACTION)[1] is not None  # clipped: its pixels decide
+    finally:
+        crop.close()
 
 
 def test_a_cached_page_is_not_rendered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
