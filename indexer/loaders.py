@@ -14,6 +14,7 @@ from pathlib import Path
 
 from indexer.cleaning import normalize_text, remove_repeated_page_lines, words_of
 from rapporteur.errors import LoaderError, OcrUnavailableError
+from rapporteur.parameters import EXTRACTION
 
 log = logging.getLogger(__name__)
 
@@ -103,8 +104,8 @@ def _load_pdf(path: Path, data: bytes) -> LoadedDocument:
     except Exception as exc:  # pdfium raises its own errors, and others on odd files
         raise LoaderError(f"{path}: corrupt PDF ({type(exc).__name__}: {exc})") from exc
     pages = list(content.pages)
-    if content.scanned:
-        pages = _ocr_scanned(path, data, pages, content.scanned)
+    if content.scanned or content.overlaid:
+        pages = _ocr_scanned(path, data, pages, content.scanned, content.overlaid)
     words = words_of("\n".join(pages))  # the whole document says how a word cut at a line end is written
     pages = remove_repeated_page_lines([normalize_text(p, words) for p in pages])
     text_parts: list[str] = []
@@ -121,23 +122,38 @@ def _load_pdf(path: Path, data: bytes) -> LoadedDocument:
     )
 
 
-def _ocr_scanned(path: Path, data: bytes, pages: list[str], scanned: list[int]) -> list[str]:
-    """`pages` with the scanned ones read by OCR; without OCR, a warning when other pages have text,
-    an error naming the file when none has."""
+def _ocr_scanned(path: Path, data: bytes, pages: list[str], scanned: list[int], overlaid: list[int]) -> list[str]:
+    """`pages` with the scanned ones read by OCR, and the overlaid ones followed by their OCR where it
+    reads much more than their text layer (the scan under a stamp); without OCR, a warning when other pages have
+    text, an error naming the file when none has."""
     from indexer.ocr import ocr_pdf_pages
 
     try:
-        read = ocr_pdf_pages(data, scanned)
+        read = ocr_pdf_pages(data, sorted([*scanned, *overlaid]))
     except Exception as exc:  # OCR missing, or a page it cannot render or read (memory, damage)
         if not isinstance(exc, LoaderError):
             exc = LoaderError(f"OCR failed ({type(exc).__name__}: {exc})")
-        numbers = ", ".join(str(i + 1) for i in scanned)
-        if not any(p.strip() for i, p in enumerate(pages) if i not in set(scanned)):
+        if scanned and not any(p.strip() for i, p in enumerate(pages) if i not in set(scanned)):
             kind = OcrUnavailableError if isinstance(exc, OcrUnavailableError) else LoaderError
             raise kind(f"{path}: no text layer and no OCR ({exc})") from exc
-        log.warning("%s: page(s) %s have no text layer and were not read by OCR: %s", path, numbers, exc)
+        if scanned:
+            numbers = ", ".join(str(i + 1) for i in scanned)
+            log.warning("%s: page(s) %s have no text layer and were not read by OCR: %s", path, numbers, exc)
+        if overlaid:
+            numbers = ", ".join(str(i + 1) for i in overlaid)
+            log.warning("%s: page(s) %s show a scan under a short text layer, not read by OCR: %s", path, numbers, exc)
         return pages
-    return [read.get(i, page) for i, page in enumerate(pages)]
+    out = list(pages)
+    for i in scanned:
+        out[i] = read.get(i, pages[i])
+    for i in overlaid:
+        if _visible_chars(read.get(i, "")) >= EXTRACTION.ocr_overlay_gain * _visible_chars(pages[i]):
+            out[i] = f"{pages[i]}\n\n{read[i]}"  # the layer's exact text (a stamp's reference), then the scan
+    return out
+
+
+def _visible_chars(text: str) -> int:
+    return sum(1 for c in text if not c.isspace())
 
 
 def _load_office(path: Path, suffix: str, data: bytes) -> LoadedDocument:

@@ -1,7 +1,9 @@
 """The text layer of a PDF, page by page, in reading order (pypdfium2 feeding `pdf_layout`).
 
 Pages whose text layer is (almost) empty but that show an image are reported as scanned, for OCR
-(`indexer.ocr`); the document's title, author and creation date come from its info dictionary.
+(`indexer.ocr`); so are, as overlaid, pages whose images cover most of the page under a short text
+layer (a scanned deliberation carrying a digital stamp « Reçu en préfecture le… »), for OCR to read
+the scan under the stamp; the document's title, author and creation date come from its info dictionary.
 """
 
 from __future__ import annotations
@@ -22,10 +24,12 @@ LINE_END_HYPHEN = "\x02"  # what pdfium gives for a hyphen that ends a line ("d�
 @dataclass(frozen=True)
 class PdfText:
     """One string per page ("" for a page without text), the indexes of the scanned pages (no text
-    layer, an image), and the metadata (title, author, created: ISO date) that the file gives."""
+    layer, an image) and of the overlaid ones (a short text layer over page-covering images), and
+    the metadata (title, author, created: ISO date) that the file gives."""
 
     pages: list[str]
     scanned: list[int] = field(default_factory=list)
+    overlaid: list[int] = field(default_factory=list)
     metadata: dict[str, str] = field(default_factory=dict)
 
 
@@ -65,14 +69,34 @@ def _runs_and_rules(page: pdfium.PdfPage, params: ExtractionParams) -> tuple[lis
 
 def is_scanned(page: pdfium.PdfPage, params: ExtractionParams = EXTRACTION) -> bool:
     """True for a page with (almost) no text layer that shows at least one image."""
+    return _scan_kind(page, params) == "scanned"
+
+
+def _scan_kind(page: pdfium.PdfPage, params: ExtractionParams) -> str | None:
+    """ "scanned" (almost no text layer, an image), "overlaid" (a short text layer over images that
+    cover most of the page), or None."""
     textpage = page.get_textpage()
     try:
         text = textpage.get_text_range()
     finally:
         textpage.close()
-    if sum(1 for c in text if not c.isspace()) >= params.min_text_chars:
-        return False
-    return any(True for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2))
+    chars = sum(1 for c in text if not c.isspace())
+    if chars >= params.ocr_overlay_max_chars:
+        return None
+    if chars < params.min_text_chars:
+        has_image = any(True for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2))
+        return "scanned" if has_image else None
+    return "overlaid" if image_cover(page) >= params.ocr_overlay_cover else None
+
+
+def image_cover(page: pdfium.PdfPage) -> float:
+    """Share of the page's area under its images (their bounds within the media box, added, at most 1)."""
+    left, bottom, right, top = page.get_mediabox()
+    area = 0.0
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2):
+        x0, y0, x1, y1 = obj.get_bounds()
+        area += max(0.0, min(x1, right) - max(x0, left)) * max(0.0, min(y1, top) - max(y0, bottom))
+    return min(1.0, area / max((right - left) * (top - bottom), 1.0))
 
 
 def _iso_date(value: str) -> str | None:
@@ -100,16 +124,20 @@ def read_pdf(data: bytes, params: ExtractionParams = EXTRACTION) -> PdfText:
     try:
         pages: list[str] = []
         scanned: list[int] = []
+        overlaid: list[int] = []
         for i in range(len(pdf)):
             page = pdf[i]
             try:
                 runs, rules = _runs_and_rules(page, params)
                 text = layout_page(runs, rules, page.get_width(), page.get_height(), params)
-                if is_scanned(page, params):
+                kind = _scan_kind(page, params)
+                if kind == "scanned":
                     scanned.append(i)
+                elif kind == "overlaid":
+                    overlaid.append(i)
             finally:
                 page.close()
             pages.append(text)
-        return PdfText(pages, scanned, _metadata(pdf))
+        return PdfText(pages, scanned, overlaid, _metadata(pdf))
     finally:
         pdf.close()

@@ -36,6 +36,11 @@ class ExtractionParams:
     poor scans, against 10 % without the filter on the poor one."""
 
     min_text_chars: int = 20  # fewer non-space characters than this in a page's text layer: OCR it
+    # A shorter text layer over images covering this share of the page (a scan with a digital stamp)
+    # is read by OCR too, and the OCR kept when it reads `ocr_overlay_gain` times as many characters.
+    ocr_overlay_max_chars: int = 400
+    ocr_overlay_cover: float = 0.8
+    ocr_overlay_gain: float = 2.0
     ocr_dpi: int = 300
     max_runs_per_page: int = 3000  # above: plain reading order (report pages hold a few hundred)
     max_rules_per_page: int = 400  # above: no table detection

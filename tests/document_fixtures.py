@@ -774,6 +774,59 @@ def mixed_pdf(out_dir: Path | str) -> Path:
     return path
 
 
+STAMP = "Accusé de réception en préfecture 001-220100018-20240315-DEL2024_12-DE Reçu le 15/03/2024"
+
+
+def stamped_scan_pdf(out_dir: Path | str) -> Path:
+    """The two scanned pages of `image_only_pdf`, each with a digital stamp (`STAMP`, a text object in
+    the top margin) as the prefecture's platform adds to a deliberation; `<name>.txt` as there."""
+    import ctypes
+
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    scan = image_only_pdf(out_dir, 300, name="deliberation_tamponnee")
+    pdf = pdfium.PdfDocument(scan.read_bytes())
+    for index in range(len(pdf)):
+        page = pdf[index]
+        stamp = pdfium_c.FPDFPageObj_NewTextObj(pdf.raw, b"Helvetica", ctypes.c_float(7))
+        text = ctypes.create_string_buffer((STAMP + "\x00").encode("utf-16-le"))
+        pdfium_c.FPDFText_SetText(stamp, ctypes.cast(text, ctypes.POINTER(pdfium_c.FPDF_WCHAR)))
+        pdfium_c.FPDFPageObj_Transform(stamp, 1, 0, 0, 1, 300, 825)
+        pdfium_c.FPDFPage_InsertObject(page.raw, stamp)
+        pdfium_c.FPDFPage_GenerateContent(page.raw)
+        page.close()
+    pdf.save(str(scan))
+    pdf.close()
+    return scan
+
+
+PHOTO_CAPTION = "Le nouveau collège de Bourg-en-Bresse accueille 600 élèves depuis la rentrée 2023."
+
+
+def photo_page_pdf(out_dir: Path | str) -> Path:
+    """A designed page: a photograph (a smooth colour gradient) covering the page under a short
+    caption with a text layer (`PHOTO_CAPTION`)."""
+    from PIL import Image
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    regular, _ = _register_fonts()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "page_photo.pdf"
+    photo = Image.linear_gradient("L").resize((600, 850)).convert("RGB")
+    sheet = canvas.Canvas(str(path), pagesize=A4, invariant=1)
+    sheet.drawImage(ImageReader(photo), 0, 0, width=A4[0], height=A4[1])
+    sheet.setFont(regular, 11)
+    sheet.setFillGray(1)
+    sheet.drawString(40, 60, PHOTO_CAPTION)
+    sheet.showPage()
+    sheet.save()
+    return path
+
+
 def truth(path: Path) -> dict:
     """What a generator wrote next to `path` about its content (`<name>.truth.json`)."""
     return json.loads(path.with_suffix(".truth.json").read_text(encoding="utf-8"))

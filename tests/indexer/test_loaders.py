@@ -10,6 +10,7 @@ from indexer import ocr
 from indexer.chunking import section_starts
 from indexer.corpus import infer_meta
 from indexer.loaders import load_file
+from indexer.pdf_text import read_pdf
 from rapporteur.bundle.model import page_at
 from rapporteur.errors import LoaderError, OcrUnavailableError
 
@@ -251,6 +252,42 @@ def test_without_tesseract_a_scanned_page_is_left_out_with_a_warning(
     assert any("mixed_annex.pdf" in m and "page(s) 2" in m and "tesseract is not installed" in m for m in messages)
     with pytest.raises(OcrUnavailableError, match=r"scan_300dpi\.pdf.*tesseract-ocr"):
         load_file(docs["scan"])
+
+
+@pytest.mark.skipif(not ocr.ocr_available(), reason="tesseract with French data is not installed")
+def test_a_scan_under_a_digital_stamp_is_read_by_ocr(tmp_path: Path) -> None:
+    """A scanned deliberation with the prefecture's stamp as a text layer: the body is read, stamp included."""
+    from test_ocr import character_error_rate
+
+    path = document_fixtures.stamped_scan_pdf(tmp_path)
+    content = read_pdf(path.read_bytes())
+    assert (content.scanned, content.overlaid) == ([], [0, 1])
+    doc = load_file(path)
+    reference = path.with_suffix(".txt").read_text(encoding="utf-8").split("\f")
+    ends = [*doc.page_starts[1:], len(doc.text)]
+    for number, (start, end) in enumerate(zip(doc.page_starts, ends, strict=True), 1):
+        page = doc.text[start:end]
+        assert "Reçu le 15/03/2024" in page
+        body = page[page.index("Délibération") :]
+        assert character_error_rate(body, reference[number - 1]) <= 0.03, f"page {number}"
+
+
+@pytest.mark.skipif(not ocr.ocr_available(), reason="tesseract with French data is not installed")
+def test_a_photo_under_a_caption_keeps_its_text_layer(tmp_path: Path) -> None:
+    path = document_fixtures.photo_page_pdf(tmp_path)
+    assert read_pdf(path.read_bytes()).overlaid == [0]  # looked at by OCR, which reads no more than the caption
+    assert load_file(path).text == document_fixtures.PHOTO_CAPTION
+
+
+def test_without_tesseract_a_stamped_scan_keeps_its_stamp_with_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = document_fixtures.stamped_scan_pdf(tmp_path / "docs")
+    _without_tesseract(monkeypatch, tmp_path)
+    with caplog.at_level(logging.WARNING, logger="indexer.loaders"):
+        doc = load_file(path)
+    assert doc.text.split("\n\n") == [document_fixtures.STAMP] * 2
+    assert "page(s) 1, 2 show a scan under a short text layer" in caplog.text
 
 
 def test_without_the_french_data_ocr_says_what_to_install(
