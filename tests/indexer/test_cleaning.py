@@ -1,6 +1,6 @@
 import pytest
 
-from indexer.cleaning import normalize_text, remove_repeated_page_lines, words_of
+from indexer.cleaning import join_line_end_hyphens, normalize_text, remove_repeated_page_lines, words_of
 
 
 def test_french_typography_is_normalised():
@@ -31,6 +31,15 @@ def test_hyphenation_at_line_end_is_joined():
         ("c'est-à-\ndire", "c'est-à-dire"),  # the left part is hyphenated already
         ("le porte-\nparole", "le porte-parole"),
         ("les ser-\nvices", "les services"),  # otherwise a word cut in two
+        ("Est-\nce que", "Est-ce que"),
+        ("vis-à-\nvis", "vis-à-vis"),
+        ("les sapeurs-pom-\npiers", "les sapeurs-pompiers"),  # a cut inside a compound is a word's
+        ("les vice-pré-\nsidents", "les vice-présidents"),
+        ("l'ex-\npertise", "l'expertise"),  # parts that also start or end plain words
+        ("mi-\nnistre", "ministre"),
+        ("main-\ntenant", "maintenant"),
+        ("beau-\ncoup", "beaucoup"),
+        ("va-\nleur", "valeur"),
     ],
 )
 def test_a_compound_cut_at_a_line_end_keeps_its_hyphen(cut: str, whole: str):
@@ -67,3 +76,37 @@ def test_repeated_headers_and_footers_are_removed():
 def test_few_pages_are_left_alone():
     pages = ["Titre\nA", "Titre\nB"]
     assert remove_repeated_page_lines(pages) == pages
+
+
+def test_line_end_hyphens_on_the_seed_corpus():
+    """Every word of 5+ letters of the seed corpus cut at each of its French hyphenation points
+    (pyphen), and every hyphenated compound cut at its hyphen, each without the cut token as evidence:
+    the words come back whole, and most compounds keep their hyphen (scored 2026-12-02: 5 of 26,062
+    word cuts wrong, 64 of 119 compounds kept)."""
+    import re
+    from collections import Counter
+    from pathlib import Path
+
+    import pyphen
+
+    hyphenation = pyphen.Pyphen(lang="fr_FR", left=2, right=2)
+    cuts = wrong = compounds = kept = 0
+    for path in sorted(Path(__file__).resolve().parents[2].joinpath("corpus").glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        counts = Counter(w.lower() for w in re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", text))
+        known = words_of(text)
+
+        def evidence(token: str, counts: Counter[str] = counts, known: frozenset[str] = known) -> frozenset[str]:
+            return known - {token} if counts[token] == 1 else known  # a token written once is not its own evidence
+
+        for word in re.findall(r"[a-zà-öø-ÿœ]{5,}", text):
+            for at in hyphenation.positions(word):
+                cuts += 1
+                wrong += join_line_end_hyphens(f"{word[:at]}-\n{word[at:]}", evidence(word)) != word
+        for match in re.finditer(r"(?<![^\W\d_-])([a-zà-öø-ÿœ]+)-([a-zà-öø-ÿœ]+)(?![^\W\d_-])", text):
+            compounds += 1
+            cut = f"{match.group(1)}-\n{match.group(2)}"
+            kept += join_line_end_hyphens(cut, evidence(match.group(0).lower())) == match.group(0)
+    assert cuts > 20_000 and compounds > 100
+    assert wrong / cuts <= 0.001, f"{wrong} of {cuts} word cuts wrong"
+    assert kept / compounds >= 0.5, f"{kept} of {compounds} compounds kept"
