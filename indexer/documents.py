@@ -58,9 +58,11 @@ class _Kept(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
         self.messages: list[str] = []
+        self.records: list[logging.LogRecord] = []
 
     def emit(self, record: logging.LogRecord) -> None:
         self.messages.append(record.getMessage())
+        self.records.append(record)
 
 
 @contextlib.contextmanager
@@ -76,8 +78,8 @@ def warnings_kept() -> Iterator[list[str]]:
         yield kept.messages
     except BaseException:
         logger.handlers, logger.propagate = handlers, propagate
-        for message in kept.messages:
-            logger.warning("%s", message)
+        for record in kept.records:  # as they would have been: their logger, level and traceback
+            logger.handle(record)
         raise
     finally:
         logger.handlers, logger.propagate = handlers, propagate

@@ -1,7 +1,8 @@
 """OCR of scanned PDF pages with the tesseract command-line program, cached by page.
 
 Pages are rendered with pdfium (`ExtractionParams.ocr_dpi`, grey, a median filter against scanner
-speckle) in the calling thread (pdfium is not thread-safe); one tesseract process per page runs
+speckle, their text objects hidden: the text layer is read as text, not again by OCR) in the calling
+thread (pdfium is not thread-safe); one tesseract process per page runs
 with one thread each (`OMP_THREAD_LIMIT=1`: one process per core is faster than tesseract's own
 threads), as many at a time as there are cores, or one inside a build's worker process.
 
@@ -149,6 +150,8 @@ def render_page(data: bytes, index: int, params: ExtractionParams = EXTRACTION) 
 def _render(pdf: pdfium.PdfDocument, index: int, params: ExtractionParams) -> Image.Image:
     page = pdf[index]
     try:
+        for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_TEXT]):  # OCR reads the scan, not the text layer
+            pdfium_c.FPDFTextObj_SetTextRenderMode(obj.raw, pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE)
         scale = params.ocr_dpi / 72
         width, height = page.get_size()  # points
         if width * height * scale * scale > params.ocr_max_pixels:  # a poster or a hostile page size

@@ -8,6 +8,7 @@ the scan under the stamp; the document's title, author and creation date come fr
 
 from __future__ import annotations
 
+import ctypes
 import re
 from dataclasses import dataclass, field
 
@@ -89,14 +90,55 @@ def _scan_kind(page: pdfium.PdfPage, params: ExtractionParams) -> str | None:
     return "overlaid" if image_cover(page) >= params.ocr_overlay_cover else None
 
 
+COVER_GRID = 64  # image cover is measured on a grid of this many cells a side
+
+
 def image_cover(page: pdfium.PdfPage) -> float:
-    """Share of the page's area under its images (their bounds within the media box, added, at most 1)."""
+    """Share of the page under its images: the bounds of each image or image-holding form, cut to
+    its clipping path's bounds, united on a grid over the media box (overlaps count once)."""
     left, bottom, right, top = page.get_mediabox()
-    area = 0.0
-    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2):
-        x0, y0, x1, y1 = obj.get_bounds()
-        area += max(0.0, min(x1, right) - max(x0, left)) * max(0.0, min(y1, top) - max(y0, bottom))
-    return min(1.0, area / max((right - left) * (top - bottom), 1.0))
+    width, height = max(right - left, 1.0), max(top - bottom, 1.0)
+    covered: set[tuple[int, int]] = set()
+    for obj in page.get_objects(max_depth=1):
+        if obj.type == pdfium_c.FPDF_PAGEOBJ_FORM:
+            if not any(True for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], form=obj)):
+                continue
+        elif obj.type != pdfium_c.FPDF_PAGEOBJ_IMAGE:
+            continue
+        x0, y0, x1, y1 = _clipped(obj, obj.get_bounds())
+        cols = range(
+            max(0, int((x0 - left) / width * COVER_GRID)), min(COVER_GRID, _ceil((x1 - left) / width * COVER_GRID))
+        )
+        rows = range(
+            max(0, int((y0 - bottom) / height * COVER_GRID)),
+            min(COVER_GRID, _ceil((y1 - bottom) / height * COVER_GRID)),
+        )
+        covered.update((c, r) for c in cols for r in rows)
+    return len(covered) / COVER_GRID**2
+
+
+def _ceil(value: float) -> int:
+    return int(value) + (value > int(value))
+
+
+def _clipped(obj: pdfium.PdfObject, bounds: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    """`bounds` cut to the bounding box of the object's clipping path, if it has one."""
+    clip = pdfium_c.FPDFPageObj_GetClipPath(obj.raw)
+    if not clip:
+        return bounds
+    xs: list[float] = []
+    ys: list[float] = []
+    x, y = ctypes.c_float(), ctypes.c_float()
+    for path in range(pdfium_c.FPDFClipPath_CountPaths(clip)):
+        for index in range(pdfium_c.FPDFClipPath_CountPathSegments(clip, path)):
+            segment = pdfium_c.FPDFClipPath_GetPathSegment(clip, path, index)
+            if segment and pdfium_c.FPDFPathSegment_GetPoint(segment, x, y):
+                xs.append(x.value)
+                ys.append(y.value)
+    if not xs:
+        return bounds
+    x0, y0, x1, y1 = bounds
+    return max(x0, min(xs)), max(y0, min(ys)), min(x1, max(xs)), min(y1, max(ys))
 
 
 def _iso_date(value: str) -> str | None:

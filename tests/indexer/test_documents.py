@@ -79,5 +79,5 @@ def test_warnings_kept_are_logged_when_the_cut_fails(caplog: pytest.LogCaptureFi
     with caplog.at_level(logging.WARNING), pytest.raises(RuntimeError), warnings_kept():
         logging.getLogger("indexer.loaders").warning("page 3 of a.pdf not read")
         raise RuntimeError("a bug")
-    assert [r.getMessage() for r in caplog.records] == ["page 3 of a.pdf not read"]
+    assert [(r.name, r.getMessage()) for r in caplog.records] == [("indexer.loaders", "page 3 of a.pdf not read")]
     assert logging.getLogger("indexer").propagate and not logging.getLogger("indexer").handlers
