@@ -3,12 +3,12 @@ bundle in which each file's own sentences are found first, on the right page."""
 
 from __future__ import annotations
 
-import logging
 import shutil
 from pathlib import Path
 
 import document_fixtures
 import pytest
+from log_capture import indexer_warnings
 
 from indexer import ocr
 from indexer.build import build_index
@@ -52,25 +52,14 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Pat
     if ocr.ocr_available():
         shutil.copytree(document_fixtures.scan_reading().cache, base / "index" / "cache" / "ocr")
     runs = ocr.stats.runs
-    handler = _Collect()
-    logging.getLogger("indexer").addHandler(handler)
     try:
-        report = build_index(corpus, base / "index", HashingEmbedder())
+        with indexer_warnings() as messages:
+            report = build_index(corpus, base / "index", HashingEmbedder())
     finally:
-        logging.getLogger("indexer").removeHandler(handler)
         ocr.set_cache_dir(None)
     assert report.skipped == [] and report.documents == len(FILES)
     assert ocr.stats.runs == runs, "the scan's pages came from the OCR cache"
-    return base / "index", files, handler.messages
-
-
-class _Collect(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
+    return base / "index", files, messages
 
 
 @pytest.mark.skipif(not ocr.ocr_available(), reason="tesseract with French data is not installed")

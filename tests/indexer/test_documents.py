@@ -9,6 +9,7 @@ from pathlib import Path
 
 import document_fixtures
 import pytest
+from log_capture import indexer_warnings
 
 from indexer import ocr
 from indexer.build import build_index
@@ -50,29 +51,18 @@ def test_a_skipped_file_keeps_its_reason_and_its_warnings(no_tesseract: None) ->
     assert not logging.getLogger("indexer").handlers  # the capture is removed after the cut
 
 
-class _Collect(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
 def test_the_build_logs_each_warning_of_a_cut_once(no_tesseract: None, tmp_path: Path) -> None:
     """Once, also for a handler on the indexer's own logger (as the admin job's progress has one on the root)."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     shutil.copy(document_fixtures.documents()["mixed"], corpus)
-    collect = _Collect()
-    logging.getLogger("indexer").addHandler(collect)
     try:
-        report = build_index(corpus, tmp_path / "index", HashingEmbedder())
+        with indexer_warnings() as messages:
+            report = build_index(corpus, tmp_path / "index", HashingEmbedder())
     finally:
-        logging.getLogger("indexer").removeHandler(collect)
         ocr.set_cache_dir(None)
     assert report.documents == 1 and report.skipped == []
-    assert len([m for m in collect.messages if _is_page_warning(m)]) == 1
+    assert len([m for m in messages if _is_page_warning(m)]) == 1
 
 
 def test_warnings_kept_are_logged_when_the_cut_fails(caplog: pytest.LogCaptureFixture) -> None:
