@@ -129,7 +129,7 @@ def _ocr_scanned(path: Path, data: bytes, pages: list[str], scanned: list[int], 
     from indexer.ocr import ocr_pdf_pages
 
     try:
-        read = ocr_pdf_pages(data, sorted([*scanned, *overlaid]))
+        read = ocr_pdf_pages(data, sorted([*scanned, *overlaid]), under_text=set(overlaid))
     except Exception as exc:  # OCR missing, or a page it cannot render or read (memory, damage)
         if not isinstance(exc, LoaderError):
             exc = LoaderError(f"OCR failed ({type(exc).__name__}: {exc})")

@@ -1,8 +1,8 @@
 """OCR of scanned PDF pages with the tesseract command-line program, cached by page.
 
 Pages are rendered with pdfium (`ExtractionParams.ocr_dpi`, grey, a median filter against scanner
-speckle, their text objects hidden: the text layer is read as text, not again by OCR) in the calling
-thread (pdfium is not thread-safe); one tesseract process per page runs
+speckle; the text objects hidden on a page whose text layer is kept, so that OCR does not read it
+again) in the calling thread (pdfium is not thread-safe); one tesseract process per page runs
 with one thread each (`OMP_THREAD_LIMIT=1`: one process per core is faster than tesseract's own
 threads), as many at a time as there are cores, or one inside a build's worker process.
 
@@ -28,7 +28,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
@@ -147,11 +147,14 @@ def render_page(data: bytes, index: int, params: ExtractionParams = EXTRACTION) 
         pdf.close()
 
 
-def _render(pdf: pdfium.PdfDocument, index: int, params: ExtractionParams) -> Image.Image:
+def _render(pdf: pdfium.PdfDocument, index: int, params: ExtractionParams, hide_text: bool = False) -> Image.Image:
+    """Page `index` rendered for OCR; with `hide_text`, without its text objects (in memory only), so
+    that OCR reads the scan under a text layer that is kept as it is (a stamp)."""
     page = pdf[index]
     try:
-        for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_TEXT]):  # OCR reads the scan, not the text layer
-            pdfium_c.FPDFTextObj_SetTextRenderMode(obj.raw, pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE)
+        if hide_text:
+            for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_TEXT]):
+                pdfium_c.FPDFTextObj_SetTextRenderMode(obj.raw, pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE)
         scale = params.ocr_dpi / 72
         width, height = page.get_size()  # points
         if width * height * scale * scale > params.ocr_max_pixels:  # a poster or a hostile page size
@@ -169,7 +172,9 @@ def page_key(pdf: pdfium.PdfDocument, index: int, params: ExtractionParams = EXT
     return _page_key(pdf, index, params)[0]
 
 
-def _page_key(pdf: pdfium.PdfDocument, index: int, params: ExtractionParams) -> tuple[str, Image.Image | None]:
+def _page_key(
+    pdf: pdfium.PdfDocument, index: int, params: ExtractionParams, hide_text: bool = False
+) -> tuple[str, Image.Image | None]:
     """The key of a page, and its rendering when the key needed it.
 
     A plain scanned page (images only, no clipping, no annotation or form field: what scanners and
@@ -191,7 +196,7 @@ def _page_key(pdf: pdfium.PdfDocument, index: int, params: ExtractionParams) -> 
     if plain:
         digest.update(b"|plain")
         return digest.hexdigest(), None
-    image = _render(pdf, index, params)
+    image = _render(pdf, index, params, hide_text)
     digest.update(b"|pixels")
     digest.update(image.tobytes())
     return digest.hexdigest(), image
@@ -295,8 +300,11 @@ def _workers(pages: int) -> int:
     return max(1, min(pages, os.cpu_count() or 1))
 
 
-def ocr_pdf_pages(data: bytes, indexes: Sequence[int], params: ExtractionParams = EXTRACTION) -> dict[int, str]:
-    """OCR text of the pages `indexes` of the PDF in `data`, from the cache where it has them.
+def ocr_pdf_pages(
+    data: bytes, indexes: Sequence[int], params: ExtractionParams = EXTRACTION, under_text: Collection[int] = ()
+) -> dict[int, str]:
+    """OCR text of the pages `indexes` of the PDF in `data`, from the cache where it has them; the
+    pages `under_text` are read without their text objects (the scan under a stamp).
 
     Raises OcrUnavailableError when a page is not cached and tesseract (or its language data) is
     missing, LoaderError when tesseract fails on a page. Memory holds a few rendered pages at a time."""
@@ -313,10 +321,11 @@ def ocr_pdf_pages(data: bytes, indexes: Sequence[int], params: ExtractionParams 
             for start in range(0, len(indexes), 2 * workers):
                 todo: list[tuple[int, str, Image.Image]] = []
                 for index in indexes[start : start + 2 * workers]:  # rendered here: pdfium is not thread-safe
-                    key, image = _page_key(pdf, index, params)
+                    hide = index in under_text
+                    key, image = _page_key(pdf, index, params, hide)
                     text = _cached(key, engine)
                     if text is None:
-                        todo.append((index, key, image if image is not None else _render(pdf, index, params)))
+                        todo.append((index, key, image if image is not None else _render(pdf, index, params, hide)))
                     else:
                         stats.hits += 1
                         out[index] = text

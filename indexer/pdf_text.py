@@ -9,6 +9,7 @@ the scan under the stamp; the document's title, author and creation date come fr
 from __future__ import annotations
 
 import ctypes
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -95,9 +96,12 @@ COVER_GRID = 64  # image cover is measured on a grid of this many cells a side
 
 def image_cover(page: pdfium.PdfPage) -> float:
     """Share of the page under its images: the bounds of each image or image-holding form, cut to
-    its clipping path's bounds, united on a grid over the media box (overlaps count once)."""
-    left, bottom, right, top = page.get_mediabox()
-    width, height = max(right - left, 1.0), max(top - bottom, 1.0)
+    its clipping path, united on a grid over the media box (a cell counts when its centre is under
+    an image; overlaps count once). A clip inside a form is not looked at: the form may be counted
+    larger than it shows, which only costs an OCR run whose text is then not kept."""
+    x_a, y_a, x_b, y_b = page.get_mediabox()
+    left, bottom, right, top = min(x_a, x_b), min(y_a, y_b), max(x_a, x_b), max(y_a, y_b)
+    width, height = max(right - left, 1e-3), max(top - bottom, 1e-3)
     covered: set[tuple[int, int]] = set()
     for obj in page.get_objects(max_depth=1):
         if obj.type == pdfium_c.FPDF_PAGEOBJ_FORM:
@@ -106,39 +110,37 @@ def image_cover(page: pdfium.PdfPage) -> float:
         elif obj.type != pdfium_c.FPDF_PAGEOBJ_IMAGE:
             continue
         x0, y0, x1, y1 = _clipped(obj, obj.get_bounds())
-        cols = range(
-            max(0, int((x0 - left) / width * COVER_GRID)), min(COVER_GRID, _ceil((x1 - left) / width * COVER_GRID))
-        )
-        rows = range(
-            max(0, int((y0 - bottom) / height * COVER_GRID)),
-            min(COVER_GRID, _ceil((y1 - bottom) / height * COVER_GRID)),
-        )
+        cols = _cells((x0 - left) / width, (x1 - left) / width)
+        rows = _cells((y0 - bottom) / height, (y1 - bottom) / height)
         covered.update((c, r) for c in cols for r in rows)
     return len(covered) / COVER_GRID**2
 
 
-def _ceil(value: float) -> int:
-    return int(value) + (value > int(value))
+def _cells(start: float, end: float) -> range:
+    """The grid cells whose centre lies between `start` and `end` (shares of the page side)."""
+    first = math.ceil(start * COVER_GRID - 0.5)
+    last = math.floor(end * COVER_GRID - 0.5)
+    return range(max(0, first), min(COVER_GRID, last + 1))
 
 
 def _clipped(obj: pdfium.PdfObject, bounds: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
-    """`bounds` cut to the bounding box of the object's clipping path, if it has one."""
+    """`bounds` cut to the object's clipping path: the intersection of its paths' bounding boxes."""
+    x0, y0, x1, y1 = bounds
     clip = pdfium_c.FPDFPageObj_GetClipPath(obj.raw)
     if not clip:
         return bounds
-    xs: list[float] = []
-    ys: list[float] = []
     x, y = ctypes.c_float(), ctypes.c_float()
     for path in range(pdfium_c.FPDFClipPath_CountPaths(clip)):
+        xs: list[float] = []
+        ys: list[float] = []
         for index in range(pdfium_c.FPDFClipPath_CountPathSegments(clip, path)):
             segment = pdfium_c.FPDFClipPath_GetPathSegment(clip, path, index)
             if segment and pdfium_c.FPDFPathSegment_GetPoint(segment, x, y):
                 xs.append(x.value)
                 ys.append(y.value)
-    if not xs:
-        return bounds
-    x0, y0, x1, y1 = bounds
-    return max(x0, min(xs)), max(y0, min(ys)), min(x1, max(xs)), min(y1, max(ys))
+        if xs:
+            x0, y0, x1, y1 = max(x0, min(xs)), max(y0, min(ys)), min(x1, max(xs)), min(y1, max(ys))
+    return x0, y0, max(x0, x1), max(y0, y1)
 
 
 def _iso_date(value: str) -> str | None:

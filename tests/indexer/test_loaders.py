@@ -280,6 +280,28 @@ def test_a_photo_under_a_caption_keeps_its_text_layer(tmp_path: Path) -> None:
     assert load_file(path).text == document_fixtures.PHOTO_CAPTION
 
 
+@pytest.mark.skipif(not ocr.ocr_available(), reason="tesseract with French data is not installed")
+def test_a_cover_with_a_short_title_and_a_logo_keeps_its_title(tmp_path: Path) -> None:
+    """Under 20 characters and an image: the page is read by OCR, which must see the title too."""
+    from PIL import Image
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "couverture.pdf"
+    sheet = canvas.Canvas(str(path), pagesize=A4)
+    sheet.drawImage(ImageReader(Image.new("RGB", (80, 80), (20, 90, 160))), 40, 740, 80, 80)
+    sheet.setFont("Helvetica", 36)
+    sheet.drawString(100, 600, "Rapport 2024")
+    sheet.showPage()
+    sheet.setFont("Helvetica", 11)
+    sheet.drawString(60, 780, "Le conseil départemental a voté un plan de soutien aux collèges.")
+    sheet.showPage()
+    sheet.save()
+    assert read_pdf(path.read_bytes()).scanned == [0]
+    assert load_file(path).text.startswith("Rapport 2024\n\nLe conseil départemental")
+
+
 def test_without_tesseract_a_stamped_scan_keeps_its_stamp_with_a_warning(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

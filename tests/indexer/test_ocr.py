@@ -271,6 +271,29 @@ def test_a_cached_page_is_not_rendered(tmp_path: Path, monkeypatch: pytest.Monke
     assert ocr.ocr_pdf_pages(data, [0, 1]) == reading.pages
 
 
+def test_text_objects_are_hidden_only_when_asked() -> None:
+    """A page whose text layer is kept (a stamp over a scan) is rendered without it; others with it."""
+    import io
+
+    import pypdfium2 as pdfium
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    sheet = canvas.Canvas(buffer, pagesize=(300, 200))
+    sheet.setFont("Helvetica", 36)
+    sheet.drawString(20, 80, "Rapport 2024")
+    sheet.save()
+    pdf = pdfium.PdfDocument(buffer.getvalue())
+    try:
+        shown = ocr._render(pdf, 0, EXTRACTION)
+        hidden = ocr._render(pdf, 0, EXTRACTION, hide_text=True)
+        again = ocr._render(pdf, 0, EXTRACTION)  # hiding is not kept on the page
+    finally:
+        pdf.close()
+    assert shown.getextrema()[0] < 100 and again.getextrema()[0] < 100
+    assert hidden.getextrema() == (255, 255)
+
+
 def test_a_huge_page_is_rendered_under_the_pixel_cap(tmp_path: Path) -> None:
     """A 5 m wide page at 300 dpi would be 3.5 billion pixels: it is rendered smaller instead."""
     import io

@@ -63,6 +63,21 @@ def test_a_photo_clipped_to_a_small_frame_covers_only_the_frame() -> None:
     assert _cover(data) < 0.1 and read_pdf(data).overlaid == []
 
 
+def test_nested_clips_keep_only_their_intersection() -> None:
+    """A frame bleeding off the page edge, inside a page-size clip: the photo shows in the frame only."""
+
+    def framed(sheet: canvas.Canvas) -> None:
+        sheet.saveState()
+        for x, y, w, h in ((0, 0, A4[0], A4[1]), (-10, 600, 250, 150)):
+            frame = sheet.beginPath()
+            frame.rect(x, y, w, h)
+            sheet.clipPath(frame, stroke=0, fill=0)
+        sheet.drawImage(_photo(), 0, 0, A4[0], A4[1])
+        sheet.restoreState()
+
+    assert _cover(_page(framed)) < 0.1
+
+
 def test_overlapping_images_count_once() -> None:
     def twice(sheet: canvas.Canvas) -> None:
         for _ in range(2):
