@@ -49,9 +49,12 @@ def join_line_end_hyphens(text: str, words: frozenset[str] | None = None) -> str
     compound ending (_COMPOUND_SECOND: "c'est-à-dire", "a-t-il") or, for a token not hyphenated
     already, its first part a common compound start (_COMPOUND_FIRST: "sous-préfet"); otherwise it is
     one word cut in two (justified text cuts words more often than compounds end lines)."""
-    known = words_of(text) if words is None else words
+    known = words
 
     def join(match: re.Match[str]) -> str:
+        nonlocal known
+        if known is None:  # gathered only for a text that has a cut
+            known = words_of(match.string)
         left, right = match.group(1), match.group(2)
         before = match.string[max(0, match.start() - _LOOK_BACK) : match.start()]
         chain = _CHAIN.search(before)
