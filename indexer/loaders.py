@@ -127,13 +127,15 @@ def _ocr_scanned(path: Path, data: bytes, pages: list[str], scanned: list[int], 
     reads much more than their text layer (the scan under a stamp); without OCR, a warning when other pages have
     text, an error naming the file when none has."""
     from indexer.ocr import ocr_pdf_pages
+    from indexer.pdf_text import visible_chars
 
     try:
         read = ocr_pdf_pages(data, sorted([*scanned, *overlaid]), under_text=set(overlaid))
     except Exception as exc:  # OCR missing, or a page it cannot render or read (memory, damage)
         if not isinstance(exc, LoaderError):
             exc = LoaderError(f"OCR failed ({type(exc).__name__}: {exc})")
-        if scanned and not any(p.strip() for i, p in enumerate(pages) if i not in set(scanned)):
+        unread = set(scanned)
+        if scanned and not any(p.strip() for i, p in enumerate(pages) if i not in unread):
             kind = OcrUnavailableError if isinstance(exc, OcrUnavailableError) else LoaderError
             raise kind(f"{path}: no text layer and no OCR ({exc})") from exc
         if scanned:
@@ -147,13 +149,9 @@ def _ocr_scanned(path: Path, data: bytes, pages: list[str], scanned: list[int], 
     for i in scanned:
         out[i] = read.get(i, pages[i])
     for i in overlaid:
-        if _visible_chars(read.get(i, "")) >= EXTRACTION.ocr_overlay_gain * _visible_chars(pages[i]):
+        if visible_chars(read.get(i, "")) >= EXTRACTION.ocr_overlay_gain * visible_chars(pages[i]):
             out[i] = f"{pages[i]}\n\n{read[i]}"  # the layer's exact text (a stamp's reference), then the scan
     return out
-
-
-def _visible_chars(text: str) -> int:
-    return sum(1 for c in text if not c.isspace())
 
 
 def _load_office(path: Path, suffix: str, data: bytes) -> LoadedDocument:

@@ -224,13 +224,18 @@ def _rounded(values: tuple[float, ...]) -> str:
     return ",".join(f"{v:.3f}" for v in values)
 
 
+def _folder(key: str) -> Path | None:
+    """Where the readings of the page `key` are cached (None: no cache)."""
+    root = cache_dir()
+    return None if root is None else root / key[:2] / key
+
+
 def _cached(key: str, engine: Tesseract | None) -> str | None:
     """Cached text of a page: read by this tesseract (or by the same version with the orientation
     detected, a better reading); by any when none is installed, the newest with orientation first."""
-    root = cache_dir()
-    if root is None:
+    folder = _folder(key)
+    if folder is None:
         return None
-    folder = root / key[:2] / key
     if engine is not None:
         for name in dict.fromkeys((engine.version, engine.reading)):
             path = folder / f"{name}.txt"
@@ -242,10 +247,9 @@ def _cached(key: str, engine: Tesseract | None) -> str | None:
 
 
 def _store(key: str, version: str, text: str) -> None:
-    root = cache_dir()
-    if root is None:
+    folder = _folder(key)
+    if folder is None:
         return
-    folder = root / key[:2] / key
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")

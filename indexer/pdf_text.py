@@ -69,6 +69,11 @@ def _runs_and_rules(page: pdfium.PdfPage, params: ExtractionParams) -> tuple[lis
     return runs, rules
 
 
+def visible_chars(text: str) -> int:
+    """How many characters of `text` are not white space."""
+    return sum(1 for c in text if not c.isspace())
+
+
 def is_scanned(page: pdfium.PdfPage, params: ExtractionParams = EXTRACTION) -> bool:
     """True for a page with (almost) no text layer that shows at least one image."""
     return _scan_kind(page, params) == "scanned"
@@ -82,7 +87,7 @@ def _scan_kind(page: pdfium.PdfPage, params: ExtractionParams) -> str | None:
         text = textpage.get_text_range()
     finally:
         textpage.close()
-    chars = sum(1 for c in text if not c.isspace())
+    chars = visible_chars(text)
     if chars >= params.ocr_overlay_max_chars:
         return None
     if chars < params.min_text_chars:
