@@ -4,7 +4,7 @@ how an answer is chosen and trusted. Each value was chosen on the dev split or b
 
 Build-time values shape the bundle (a change makes the next build a real one); search-time values
 are read by the service at each query. Operational limits (timeouts, rate limits) are settings
-(`rapporteur.settings`), not parameters.
+(`service.settings`), not parameters.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Literal
 
 from rapporteur.errors import IndexerExit, RapporteurError
-from rapporteur.settings import Settings
+from service.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ class Job:
 class CorpusJobs:
     """Runs corpus changes and their builds, one at a time; keeps the last `KEEP_JOBS` jobs."""
 
-    def __init__(self, settings: Settings, swap_in: Callable[[], Awaitable[str]]) -> None:
+    def __init__(self, settings: ServiceSettings, swap_in: Callable[[], Awaitable[str]]) -> None:
         self.settings = settings
         self.swap_in = swap_in  # loads the new bundle and returns its build id
         self.unavailable: str | None = None  # why changes are refused here (replicas), if they are

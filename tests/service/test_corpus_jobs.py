@@ -15,9 +15,9 @@ from tiny_corpus import write_tiny_corpus
 from indexer.build import build_index
 from rapporteur.bundle.store import load_bundle
 from rapporteur.embedders.hashing import HashingEmbedder
-from rapporteur.settings import Settings
 from service import corpus_jobs
 from service.corpus_jobs import CorpusJobs, Job
+from service.settings import ServiceSettings
 
 NEW_REPORT = (
     "# Rapport d'activité 2024 de la Ville de Testville\n\n## Piscine\n\n"
@@ -68,10 +68,10 @@ class _Swaps:
         return build_id
 
 
-def _site(tmp_path: Path, **settings: object) -> tuple[Path, Path, Settings]:
+def _site(tmp_path: Path, **settings: object) -> tuple[Path, Path, ServiceSettings]:
     corpus = write_tiny_corpus(tmp_path / "corpus")
     index = tmp_path / "index"
-    return corpus, index, Settings(corpus_dir=corpus, index_dir=index, embedder="hashing", **settings)
+    return corpus, index, ServiceSettings(corpus_dir=corpus, index_dir=index, embedder="hashing", **settings)
 
 
 def test_an_upload_whose_done_line_is_over_64_kib_is_swapped_in_and_leaves_no_indexer(tmp_path: Path) -> None:
