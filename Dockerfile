@@ -5,7 +5,7 @@
 #       -e RAPPORTEUR_ADMIN_API_KEY=... rapporteur
 # The index is built from corpus/ at image build time; the admin API (POST /v1/admin/documents) adds
 # documents to /srv/rapporteur/corpus and rebuilds in the container (mount a volume on
-# /srv/rapporteur to keep them). Settings are RAPPORTEUR_* environment variables (see rapporteur/settings.py); the host
+# /srv/rapporteur to keep them). Settings are RAPPORTEUR_* environment variables (see service/settings.py); the host
 # names clients use must be in RAPPORTEUR_ALLOWED_HOSTS.
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 

@@ -264,13 +264,13 @@ def bench_slow_clients(index: Path) -> dict[str, object] | None:
     """`evals.slow_clients` against the service alone and behind its edge; None without nginx."""
     from evals.live_server import free_port
     from evals.slow_clients import probe
-    from rapporteur.settings import Settings
     from service.edge import Edge, EdgeError
+    from service.settings import ServiceSettings
 
     with tempfile.TemporaryDirectory(prefix="rapporteur-bench-") as tmp:
         env = {"RAPPORTEUR_FORWARDED_ALLOW_IPS": "127.0.0.1"}
         with start_service(index, Path(tmp) / "server.log", env_overrides=env, ready_timeout=300) as server:
-            settings = Settings(index_dir=index, port=free_port(), edge_upstream_port=server.port)
+            settings = ServiceSettings(index_dir=index, port=free_port(), edge_upstream_port=server.port)
             try:
                 edge = Edge.start(settings, Path(tmp) / "edge", log=Path(tmp) / "nginx.log")
             except EdgeError as exc:
@@ -506,9 +506,9 @@ def main(argv: list[str] | None = None) -> int:
 
     # Build as `make index` does (the machine's default threads); query as `python -m service` does.
     build_env = dict(os.environ)
-    from rapporteur.settings import Settings
+    from service.settings import ServiceSettings
 
-    omp_threads = Settings.model_fields["omp_threads"].default
+    omp_threads = ServiceSettings.model_fields["omp_threads"].default
     if omp_threads is not None:
         os.environ["OMP_NUM_THREADS"] = str(omp_threads)
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import ast
 import contextlib
+import dataclasses
 import fcntl
 import functools
 import hashlib
-import importlib.util
 import json
 import logging
 import multiprocessing
 import os
+import re
 import secrets
 import tempfile
 import time
@@ -31,6 +33,7 @@ from indexer.documents import CutDocument, Skipped, cut_document
 from indexer.embedding_cache import EmbeddingCache, raw_keys, text_key
 from indexer.suggestions import SuggestionCollector
 from rapporteur import __version__
+from rapporteur import parameters as parameters_module
 from rapporteur.bundle.dense import ANN, DenseIndex
 from rapporteur.bundle.model import DocumentMeta
 from rapporteur.bundle.store import FORMAT_VERSION, current_manifest
@@ -72,50 +75,144 @@ class BuildReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
-# Modules whose code shapes a bundle: a change to any of them makes the next build a real one.
-_PIPELINE_MODULES = (
-    "indexer.build",
-    "indexer.documents",
-    "indexer.cleaning",
-    "indexer.loaders",
-    "indexer.pdf_layout",
-    "indexer.pdf_text",
-    "indexer.ocr",
-    "indexer.office",
-    "indexer.web_pages",
-    "indexer.corpus",
-    "indexer.authorities",
-    "indexer.sections",
-    "indexer.chunking",
-    "indexer.sentences",
-    "indexer.periods",
-    "indexer.acronyms",
-    "rapporteur.text.analyzer",
-    "rapporteur.bundle.lexical",
-    "rapporteur.bundle.model",
-    "rapporteur.bundle.store",
-    "rapporteur.bundle.writer",
-    "rapporteur.bundle.dense",
-    "indexer.derived",
-    "indexer.suggestions",
-    "rapporteur.text.places",
-    "rapporteur.parameters",
-)
+# The project's packages a build can run code of (`service` and `evals` are never imported by it).
+_BUILD_PACKAGES = ("indexer", "rapporteur")
+# Modules a build imports whose source does not shape a bundle: the parameters are hashed by value
+# (the build-time ones only, below), the settings are operational.
+_UNHASHED_MODULES = frozenset({"rapporteur.parameters", "rapporteur.settings"})
+PARAMETERS_MODULE = "rapporteur.parameters"
+# Fields of the build-time parameter sets that only searches read.
+_SEARCH_TIME_FIELDS = {
+    "DenseParams": frozenset({"exact_max_filtered", "ivf_probes", "hnsw_ef_search"}),
+    "SuggestionParams": frozenset({"max_results", "scan_cap"}),
+}
+_SOURCE_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _module_file(name: str) -> Path | None:
+    """The source file of project module `name` (a package's `__init__.py`), if there is one."""
+    base = _SOURCE_ROOT.joinpath(*name.split("."))
+    for path in (base.with_suffix(".py"), base / "__init__.py"):
+        if path.is_file():
+            return path
+    return None
+
+
+_IMPORT_LINE = re.compile(r"^[ \t]*(?:import|from)[ \t]+[\w.]", re.MULTILINE)
+
+
+def _import_nodes(source: str) -> Iterator[ast.Import | ast.ImportFrom]:
+    """The import statements of `source`, wherever they stand (functions included): each is parsed
+    alone, which is much faster than parsing the whole module."""
+    for match in _IMPORT_LINE.finditer(source):
+        end = source.find("\n", match.start())
+        statement = source[match.start() : len(source) if end < 0 else end].strip()
+        if statement.endswith("(") or ("(" in statement and ")" not in statement):
+            close = source.find(")", match.start())
+            statement = " ".join(source[match.start() : close + 1].split())
+        try:
+            tree = ast.parse(statement)
+        except SyntaxError:  # an import-like line of a string
+            continue
+        yield from (node for node in tree.body if isinstance(node, ast.Import | ast.ImportFrom))
+
+
+def _imports(name: str, path: Path) -> tuple[set[str], set[str]]:
+    """The project modules `path` (module `name`) imports anywhere in its code, functions included,
+    and the names it imports from the parameters module."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    modules: set[str] = set()
+    parameters: set[str] = set()
+    for node in _import_nodes(path.read_text(encoding="utf-8")):
+        if isinstance(node, ast.Import):
+            modules.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - node.level + 1])
+                source = f"{base}.{node.module}" if node.module else base
+            else:
+                source = node.module or ""
+            modules.add(source)
+            modules.update(f"{source}.{alias.name}" for alias in node.names)  # kept if a module
+            if source == PARAMETERS_MODULE:
+                parameters.update(alias.name for alias in node.names)
+    return {m for m in modules if m.split(".")[0] in _BUILD_PACKAGES and _module_file(m)}, parameters
+
+
+@dataclass(frozen=True)
+class BuildInputs:
+    """What a build runs and reads besides the corpus."""
+
+    modules: dict[str, Path]  # project module name: its source file
+    data: tuple[Path, ...]  # data files of their packages
+    parameters: tuple[str, ...]  # names taken from the parameters module
 
 
 @functools.cache
-def pipeline_hash() -> str:
-    """Hash of the indexing code itself, part of the corpus fingerprint."""
+def build_inputs(*roots: str) -> BuildInputs:
+    """What a build starting from modules `roots` runs and reads: the project modules it imports,
+    directly or not (their packages included), the data files of their packages (`data/`, scripts
+    aside), and the names it takes from the parameters module."""
+    modules: dict[str, Path] = {}
+    parameters: set[str] = set()
+    todo = list(roots)
+    while todo:
+        name = todo.pop()
+        if name in modules:
+            continue
+        path = _module_file(name)
+        if path is None:
+            raise RuntimeError(f"indexing module {name} not found under {_SOURCE_ROOT}")
+        modules[name] = path
+        found, taken = _imports(name, path)
+        parameters |= taken
+        parents = {".".join(name.split(".")[:i]) for i in range(1, name.count(".") + 1)}
+        todo += sorted(found | parents)
+    hashed = {name: modules[name] for name in sorted(modules) if name not in _UNHASHED_MODULES}
+    folders = {path.parent / "data" for path in hashed.values()}
+    data = (f for folder in folders if folder.is_dir() for f in folder.rglob("*"))
+    return BuildInputs(
+        hashed, tuple(sorted(f for f in data if f.is_file() and f.suffix != ".py")), tuple(sorted(parameters))
+    )
+
+
+def _project_module(name: str) -> str | None:
+    """`name` if it is a module of the build's packages (an embedder defined elsewhere is not)."""
+    return name if name.split(".")[0] in _BUILD_PACKAGES and _module_file(name) else None
+
+
+def build_parameters(names: Sequence[str]) -> dict[str, dict[str, object]]:
+    """The values of the parameter sets `names` of the parameters module (a class: its defaults),
+    their search-time fields left out."""
+    values = {}
+    for name in names:
+        value = getattr(parameters_module, name)
+        if isinstance(value, type) and dataclasses.is_dataclass(value):
+            value = value()
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            skip = _SEARCH_TIME_FIELDS.get(type(value).__name__, frozenset())
+            values[name] = {k: v for k, v in asdict(value).items() if k not in skip}
+    return values
+
+
+@functools.cache
+def pipeline_hash(embedder_module: str | None = None) -> str:
+    """Hash of what shapes a bundle besides the corpus: the source of every project module the build
+    (and the embedder's module) imports, the data files they read, and the build-time parameters."""
+    inputs = build_inputs("indexer.build", *([embedder_module] if embedder_module else []))
     digest = hashlib.sha256()
-    for name in _PIPELINE_MODULES:
-        spec = importlib.util.find_spec(name)
-        if spec is None or spec.origin is None:  # pragma: no cover - the modules are part of the package
-            raise RuntimeError(f"indexing module {name} not found")
-        digest.update(Path(spec.origin).read_bytes())
+    for name, path in inputs.modules.items():
+        digest.update(f"module {name}\n".encode())
+        digest.update(path.read_bytes())
+    for path in inputs.data:
+        digest.update(f"data {path.relative_to(_SOURCE_ROOT).as_posix()}\n".encode())
+        digest.update(path.read_bytes())
+    digest.update(json.dumps(build_parameters(inputs.parameters), sort_keys=True).encode())
     return digest.hexdigest()
 
 
-def _fingerprint(entries: list[CorpusEntry], embedder_name: str, params: ChunkingParams) -> tuple[str, int]:
+def _fingerprint(entries: list[CorpusEntry], embedder: Embedder, params: ChunkingParams) -> tuple[str, int]:
     """Hash of everything a bundle depends on: the code, the parameters, each file's bytes and
     metadata; and the corpus size in bytes. Reads the files, but loads none."""
     files = []
@@ -130,8 +227,8 @@ def _fingerprint(entries: list[CorpusEntry], embedder_name: str, params: Chunkin
     payload = {
         "format": FORMAT_VERSION,
         "version": __version__,
-        "pipeline": pipeline_hash(),
-        "embedder": embedder_name,
+        "pipeline": pipeline_hash(_project_module(type(embedder).__module__)),
+        "embedder": embedder.name,
         "chunking": params.to_dict(),
         "analyzer": analyzer.ANALYZER_VERSION,
         "files": files,
@@ -236,7 +333,7 @@ def _build(
     entries = discover(corpus_dir)
     if not entries:
         raise NothingToIndexError(f"nothing indexable in {corpus_dir} (no supported file)")
-    fingerprint, corpus_bytes = _fingerprint(entries, embedder.name, params)
+    fingerprint, corpus_bytes = _fingerprint(entries, embedder, params)
     existing = current_manifest(index_dir)
     if not force and existing and existing.get("corpus_fingerprint") == fingerprint:
         counts = existing["counts"]

@@ -208,15 +208,13 @@ class EmbeddingCache:
         for shard in np.unique(shards):
             mine = np.flatnonzero(shards == shard)
             vectors[mine] = self._shards[int(shard)][rows[mine]]
-        old = list(self._shard_names)
-        self._write_shard(keys, vectors)
+        name = self._write_shard(keys, vectors)
         self._shards = []  # release the memory maps before removing their files
-        for stale in old:
-            for suffix in (".keys", ".npy"):
-                (self.dir / f"{stale}{suffix}").unlink(missing_ok=True)
-        for orphan in self.dir.glob("shard-*.npy"):
-            if not orphan.with_suffix(".keys").exists():
-                orphan.unlink(missing_ok=True)
+        # Every other shard goes: those just rewritten, and those ignored on load (vectors without
+        # their keys, keys that do not match their vectors), which nothing can read.
+        for stale in self.dir.glob("shard-*"):
+            if stale.stem != name:
+                stale.unlink(missing_ok=True)
         self._load()
         self.written += len(keys)
         return True

@@ -74,11 +74,6 @@ def visible_chars(text: str) -> int:
     return sum(1 for c in text if not c.isspace())
 
 
-def is_scanned(page: pdfium.PdfPage, params: ExtractionParams = EXTRACTION) -> bool:
-    """True for a page with (almost) no text layer that shows at least one image."""
-    return _scan_kind(page, params) == "scanned"
-
-
 def _scan_kind(page: pdfium.PdfPage, params: ExtractionParams) -> str | None:
     """ "scanned" (almost no text layer, an image), "overlaid" (a short text layer over images that
     cover most of the page), or None."""

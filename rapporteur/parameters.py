@@ -4,12 +4,12 @@ how an answer is chosen and trusted. Each value was chosen on the dev split or b
 
 Build-time values shape the bundle (a change makes the next build a real one); search-time values
 are read by the service at each query. Operational limits (timeouts, rate limits) are settings
-(`rapporteur.settings`), not parameters.
+(`service.settings`), not parameters.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 # -- build time ---------------------------------------------------------------------------------------
 
@@ -256,27 +256,6 @@ class ChatterParams:
 
     min_vowel_share: float = 0.2
     max_consonant_run: int = 4
-
-
-@dataclass(frozen=True)
-class Parameters:
-    """All of them, e.g. to record in a report."""
-
-    chunking: ChunkingParams = field(default_factory=ChunkingParams)
-    extraction: ExtractionParams = field(default_factory=ExtractionParams)
-    sentences: SentenceParams = field(default_factory=SentenceParams)
-    periods: PeriodParams = field(default_factory=PeriodParams)
-    glossary: GlossaryParams = field(default_factory=GlossaryParams)
-    suggestions: SuggestionParams = field(default_factory=SuggestionParams)
-    lexical: LexicalParams = field(default_factory=LexicalParams)
-    dense: DenseParams = field(default_factory=DenseParams)
-    distributed: DistributedParams = field(default_factory=DistributedParams)
-    ranking: RankingParams = field(default_factory=RankingParams)
-    query: QueryParams = field(default_factory=QueryParams)
-    answer: AnswerParams = field(default_factory=AnswerParams)
-    confidence: ConfidenceDefaults = field(default_factory=ConfidenceDefaults)
-    places: PlaceParams = field(default_factory=PlaceParams)
-    chatter: ChatterParams = field(default_factory=ChatterParams)
 
 
 CHUNKING = ChunkingParams()

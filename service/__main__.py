@@ -2,7 +2,7 @@
 with `--replicas N`, as N replicas on Ray Serve (the cluster at `--ray-address` or RAY_ADDRESS, else
 a local one), Serve's HTTP proxy listening on the host and port.
 
-Flags override `RAPPORTEUR_*` environment variables, which override the defaults of `Settings`.
+Flags override `RAPPORTEUR_*` environment variables, which override the defaults of `ServiceSettings`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from rapporteur.settings import Settings
+from service.settings import ServiceSettings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -43,14 +43,14 @@ def _parser() -> argparse.ArgumentParser:
 CLUSTER_FLAGS = ("replicas", "ray_address")
 
 
-def settings_from_args(argv: list[str] | None = None) -> Settings:
-    """Settings from the environment, overridden by the flags given."""
+def settings_from_args(argv: list[str] | None = None) -> ServiceSettings:
+    """ServiceSettings from the environment, overridden by the flags given."""
     return _settings(_parser().parse_args(argv))
 
 
-def _settings(args: argparse.Namespace) -> Settings:
+def _settings(args: argparse.Namespace) -> ServiceSettings:
     overrides = {k: v for k, v in vars(args).items() if v is not None and k not in CLUSTER_FLAGS}
-    return Settings(**overrides)
+    return ServiceSettings(**overrides)
 
 
 def _raise_file_limit() -> None:
@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     return int(getattr(app.state, "exit_code", 0))
 
 
-def _serve_replicas(settings: Settings, replicas: int, address: str | None) -> int:
+def _serve_replicas(settings: ServiceSettings, replicas: int, address: str | None) -> int:
     """Deploy on Ray Serve and stay in the foreground until interrupted (the application stays on a
     cluster given by address; a local Ray stops with this process)."""
     if replicas < 1:

@@ -8,7 +8,6 @@ import functools
 from fastapi import FastAPI
 
 from rapporteur import __version__
-from rapporteur.settings import Settings
 from service.api.errors import SafeJSONResponse, install_error_handlers
 from service.api.lifecycle import lifespan, reload_in_worker
 from service.api.metrics import Metrics
@@ -26,16 +25,17 @@ from service.api.routes import admin, documents, ops, search, suggest
 from service.api.routes.web import mount_web
 from service.corpus_jobs import CorpusJobs
 from service.serving import BundleSlot
+from service.settings import ServiceSettings
 
 DESCRIPTION = """Recherche et questions-réponses sur les rapports d'activité des collectivités, avec
 citations. Chaque réponse porte l'identifiant de l'index qui l'a produite dans l'en-tête
 `X-Index-Build`. Les erreurs ont la forme `{"detail": "…", "errors": [{"location", "message"}]}`."""
 
 
-def create_app(settings: Settings | None = None, rate_limits: BucketStore | None = None) -> FastAPI:
+def create_app(settings: ServiceSettings | None = None, rate_limits: BucketStore | None = None) -> FastAPI:
     """The service over the index directory of `settings` (read from the environment when omitted);
     its rate limit keeps its buckets in this process, or in the `rate_limits` replicas share."""
-    settings = settings or Settings()
+    settings = settings or ServiceSettings()
     metrics = Metrics()
     slot = BundleSlot(
         settings.index_dir,

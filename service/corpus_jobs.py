@@ -13,23 +13,27 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import secrets
+import signal
 import sys
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
 from rapporteur.errors import IndexerExit, RapporteurError
-from rapporteur.settings import Settings
+from service.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
 KEEP_JOBS = 50
 LINE_LIMIT = 1 << 20  # bytes of one line of the build's output; longer lines are skipped
 STEP_TIMEOUT_S = 300.0  # checking and copying one file
+INDEXER = (sys.executable, "-m", "indexer")  # the command line of the indexer
+STDERR_GRACE_S = 5.0  # reading the rest of a finished build's stderr
 
 
 class BuildBusyError(RapporteurError):
@@ -65,7 +69,7 @@ class Job:
 class CorpusJobs:
     """Runs corpus changes and their builds, one at a time; keeps the last `KEEP_JOBS` jobs."""
 
-    def __init__(self, settings: Settings, swap_in: Callable[[], Awaitable[str]]) -> None:
+    def __init__(self, settings: ServiceSettings, swap_in: Callable[[], Awaitable[str]]) -> None:
         self.settings = settings
         self.swap_in = swap_in  # loads the new bundle and returns its build id
         self.unavailable: str | None = None  # why changes are refused here (replicas), if they are
@@ -152,68 +156,70 @@ class CorpusJobs:
             )
 
     async def _follow_build(self, job: Job) -> None:
+        """Run the build and follow its JSON lines; leaves `job` running when the bundle it built
+        can be taken (the build said `done`, or exited with 0), failed otherwise."""
         settings = self.settings
         args = ["build", str(settings.corpus_dir), "--out", str(settings.index_dir)]
         args += ["--embedder", settings.embedder, "--progress-json"]
         job.stage = "construction de l'index"
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "indexer",
-            *args,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        self._process = process
-        errors = asyncio.create_task(_read_tail(process.stderr))
+        finished = False  # the build's `done` event was read: its bundle is in CURRENT
+        code: int | None = None
+        failure: str | None = None
+        async with _indexer(args) as process:
+            self._process = process
+            errors = asyncio.create_task(_read_tail(process.stderr))
+            try:
+                assert process.stdout is not None
+                async with asyncio.timeout(settings.build_timeout_s):
+                    while raw := await _next_line(process.stdout):
+                        finished = _apply(job, raw) == "done" or finished
+                    code = await process.wait()
+            except TimeoutError:
+                failure = "La construction de l'index a dépassé le temps permis ; l'index en service reste."
+            except Exception:
+                log.exception("following the build failed", extra={"event": "corpus_job", "job": job.id})
+                failure = f"{_FAILED_BUILD} ; l'index en service reste."
+            finally:
+                self._process = None
+        # The child is gone (killed and waited for if it was still running): its stderr ends.
         try:
-            assert process.stdout is not None
-            async with asyncio.timeout(settings.build_timeout_s):
-                async for raw in process.stdout:
-                    _apply(job, raw)
-                code = await process.wait()
-        except TimeoutError:
-            process.kill()
-            await process.wait()
-            job.status, job.error = (
-                "failed",
-                "La construction de l'index a dépassé le temps permis ; l'index en service reste.",
-            )
+            tail = await asyncio.wait_for(errors, STDERR_GRACE_S)
+        except TimeoutError:  # a process of its own session still holds the pipe
+            tail = ""
+        if finished or code == 0:
             return
-        finally:
-            self._process = None
-        tail = await errors
-        if code == IndexerExit.BUSY:
+        if failure is not None:
+            job.status, job.error = "failed", failure
+        elif code == IndexerExit.BUSY:
             job.status, job.error = "failed", "Une autre construction de l'index est en cours ; réessayez plus tard."
-        elif code != 0:
+        else:
             detail = tail.strip().splitlines()[-1] if tail.strip() else f"code {code}"
             job.status, job.error = (
                 "failed",
-                f"La construction de l'index a échoué ({detail[:300]}) ; l'index en service reste.",
+                f"{_FAILED_BUILD} ({detail[:300]}) ; l'index en service reste.",
             )
 
     async def close(self) -> None:
         """Stop a build in progress (the service is stopping): its partial bundle is never used."""
         if self._process is not None and self._process.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                self._process.terminate()
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self._process.pid, signal.SIGTERM)
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
 
     async def _run(self, args: list[str], timeout: float) -> tuple[int, str, str]:
-        process = await _indexer(args)
-        try:
-            out, err = await asyncio.wait_for(process.communicate(), timeout)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
-            raise RapporteurError(f"indexer {args[0]} timed out", public=_FAILED) from None
+        async with _indexer(args) as process:
+            try:
+                out, err = await asyncio.wait_for(process.communicate(), timeout)
+            except TimeoutError:
+                raise RapporteurError(f"indexer {args[0]} timed out", public=_FAILED) from None
         return int(process.returncode or 0), out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
 
 
 _FAILED = "Le traitement du fichier a échoué."
+_FAILED_BUILD = "La construction de l'index a échoué"
 _STAGES = {
     "reading and cutting documents": "lecture et découpage des documents",
     "embedding": "calcul des vecteurs",
@@ -221,27 +227,36 @@ _STAGES = {
 }
 
 
-async def _indexer(args: list[str]) -> asyncio.subprocess.Process:
-    """`python -m indexer ARGS` in a child process, its output piped (lines up to LINE_LIMIT)."""
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "indexer",
+@contextlib.asynccontextmanager
+async def _indexer(args: list[str]) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`python -m indexer ARGS` in a child process of its own process group, its output piped (lines
+    up to LINE_LIMIT). However the block ends (an error, a timeout, a cancellation), the child and
+    the processes it started are killed if still running, and the child is waited for."""
+    process = await asyncio.create_subprocess_exec(
+        *INDEXER,
         *args,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         limit=LINE_LIMIT,
+        start_new_session=True,
     )
+    try:
+        yield process
+    finally:
+        if process.returncode is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+        await process.wait()
 
 
-def _apply(job: Job, raw: bytes) -> None:
-    """Update `job` from one JSON line of the build."""
+def _apply(job: Job, raw: bytes) -> str | None:
+    """Update `job` from one JSON line of the build; returns the line's event, if it is one."""
     try:
         event = json.loads(raw)
     except ValueError:
-        return
+        return None
     if not isinstance(event, dict):
-        return
+        return None
     kind = event.get("event")
     if kind == "progress":
         stage = str(event.get("stage", ""))
@@ -252,8 +267,9 @@ def _apply(job: Job, raw: bytes) -> None:
     elif kind == "done":
         job.build_id = event.get("build_id")
         for skipped in event.get("skipped") or []:
-            if len(job.warnings) < 100:
+            if isinstance(skipped, dict) and len(job.warnings) < 100:
                 job.warnings.append(f"fichier ignoré : {skipped.get('file')} ({skipped.get('reason')})")
+    return str(kind) if kind is not None else None
 
 
 def _last_json(out: str) -> dict[str, object]:
@@ -266,14 +282,20 @@ def _last_json(out: str) -> dict[str, object]:
 
 
 async def _next_line(stream: asyncio.StreamReader) -> bytes:
-    """The next line of `stream` (b"" at its end); a line over LINE_LIMIT is skipped, not fatal."""
+    """The next line of `stream` (b"" at its end); a line over the stream's limit is dropped whole."""
+    dropping = False  # inside a line over the limit
     while True:
         try:
-            return await stream.readuntil(b"\n")
-        except asyncio.IncompleteReadError as exc:
-            return exc.partial
+            line = await stream.readuntil(b"\n")
+        except asyncio.IncompleteReadError as exc:  # the end: a last line without its line break, or none
+            return b"" if dropping else exc.partial
         except asyncio.LimitOverrunError as exc:
-            await stream.readexactly(exc.consumed)  # drop what was read of the long line, go on
+            await stream.readexactly(exc.consumed)
+            dropping = True
+            continue
+        if not dropping:
+            return line
+        dropping = False  # that was the end of the long line
 
 
 async def _read_tail(stream: asyncio.StreamReader | None, keep: int = 4000) -> str:

@@ -30,8 +30,8 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from rapporteur.settings import Settings
 from service.api.rate_limits import TokenBuckets
+from service.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ class _BucketsActor:
 class SharedBuckets:
     """A `BucketStore` in the named actor `BUCKETS_ACTOR` (created by the first replica that needs it)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: ServiceSettings) -> None:
         ray = _ray()
         self._actor = (
             ray.remote(_BucketsActor)
@@ -130,7 +130,7 @@ class _ReplicaHeader:
         await self.app(scope, receive, send_with_header if scope["type"] == "http" else send)
 
 
-def replica_settings(settings: Settings) -> Settings:
+def replica_settings(settings: ServiceSettings) -> ServiceSettings:
     """What a replica runs with: the bundle loaded before it takes traffic, CURRENT polled, no
     signal handler (a replica is not the main thread of its process)."""
     return settings.model_copy(
@@ -143,7 +143,7 @@ def replica_settings(settings: Settings) -> Settings:
     )
 
 
-def build_replica_app(settings: Settings) -> FastAPI:
+def build_replica_app(settings: ServiceSettings) -> FastAPI:
     """The app of one replica (called on the replica)."""
     from ray import serve
 
@@ -160,7 +160,7 @@ def build_replica_app(settings: Settings) -> FastAPI:
     return app
 
 
-def application(settings: Settings, replicas: int, cpus_per_replica: float = 1.0) -> Any:
+def application(settings: ServiceSettings, replicas: int, cpus_per_replica: float = 1.0) -> Any:
     """The Serve application: `replicas` copies of the service over `settings.index_dir`."""
     _ray()
     from ray import serve
@@ -177,7 +177,7 @@ def application(settings: Settings, replicas: int, cpus_per_replica: float = 1.0
     class Rapporteur:
         """One replica: builds its app where it runs, and is healthy while it holds a bundle."""
 
-        def __init__(self, settings: Settings) -> None:
+        def __init__(self, settings: ServiceSettings) -> None:
             self.settings = settings
             self.service: FastAPI | None = None
 
@@ -202,7 +202,7 @@ def shutdown() -> None:
         ray.kill(ray.get_actor(BUCKETS_ACTOR, namespace=NAMESPACE))
 
 
-def run(settings: Settings, replicas: int, address: str | None = None, blocking: bool = True) -> None:
+def run(settings: ServiceSettings, replicas: int, address: str | None = None, blocking: bool = True) -> None:
     """Deploy the application on the Ray cluster at `address` (or RAY_ADDRESS, or a local one),
     with Serve's HTTP proxy on `settings.host:settings.port`."""
     ray = _ray()

@@ -16,10 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from rapporteur.bundle.store import Bundle, Verification, load_bundle, resolve_bundle
-from rapporteur.embedders import Embedder, create_embedder
+from rapporteur.bundle.store import Bundle, Verification, resolve_bundle
 from rapporteur.errors import RapporteurError
-from rapporteur.text.places import default_gazetteer
 from service.search.documents import DocumentCatalog
 from service.search.engine import SearchEngine
 from service.search.suggest import Suggester
@@ -105,22 +103,17 @@ class BundleSlot:
         except (RapporteurError, OSError):
             return None
 
-    def _embedder_for(self, bundle: Bundle) -> Embedder:
-        wanted = bundle.manifest["embedder"]
-        current = self._current
-        if current is not None:
-            embedder = current.engine.embedder
-            if embedder.name == wanted["name"] and embedder.dimension == wanted["dimension"]:
-                return embedder  # embedders are stateless and thread-safe: share across bundles
-        return create_embedder(wanted["name"])
-
     def _build(self) -> LoadedBundle:
         started = time.perf_counter()
         limit_threads(1)
-        bundle = load_bundle(self.index_dir, verify=self.verify)
-        engine = SearchEngine(
-            bundle, self._embedder_for(bundle), None, default_gazetteer(), query_cache=self.query_cache
+        current = self._current  # embedders are stateless and thread-safe: shared across bundles
+        engine = SearchEngine.from_path(
+            self.index_dir,
+            verify=self.verify,
+            query_cache=self.query_cache,
+            reuse=current.engine.embedder if current is not None else None,
         )
+        bundle = engine.bundle
         suggester = Suggester.from_bundle(bundle)
         warm_up(engine, self.warmup_query)
         return LoadedBundle(

@@ -13,7 +13,6 @@ from fastapi import Depends, HTTPException, Query, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from rapporteur.embedders import Embedder
-from rapporteur.settings import Settings
 from service.api.admin_key import admin_key_matches
 from service.api.metrics import Metrics
 from service.api.schemas import FilterText, Year
@@ -21,13 +20,14 @@ from service.corpus_jobs import CorpusJobs
 from service.search.results import Filters
 from service.search.threads import ThreadBudget
 from service.serving import BundleSlot, LoadedBundle
+from service.settings import ServiceSettings
 
 T = TypeVar("T")
 
 NOT_READY = "Le service démarre : l'index de recherche n'est pas encore chargé. Réessayez dans quelques secondes."
 
 
-def get_settings(request: Request) -> Settings:
+def get_settings(request: Request) -> ServiceSettings:
     return request.app.state.settings
 
 
@@ -51,7 +51,7 @@ def get_loaded_bundle(request: Request) -> LoadedBundle:
     return loaded
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+SettingsDep = Annotated[ServiceSettings, Depends(get_settings)]
 SlotDep = Annotated[BundleSlot, Depends(get_slot)]
 CorpusJobsDep = Annotated[CorpusJobs, Depends(get_corpus_jobs)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]

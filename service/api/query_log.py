@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from rapporteur.settings import Settings
 from service.search.chatter import redact_personal_data
+from service.settings import ServiceSettings
 
 
-def remember_query(request: Request, settings: Settings, text: str) -> None:
+def remember_query(request: Request, settings: ServiceSettings, text: str) -> None:
     """Hand the query text to the access log, only when the settings allow logging it, and never
     with the phone numbers or e-mail addresses a caller may have typed."""
     if settings.log_queries:

@@ -21,7 +21,7 @@ from pathlib import Path
 from string import Template
 
 from rapporteur.processes import stop_process
-from rapporteur.settings import Settings
+from service.settings import ServiceSettings
 
 TEMPLATE = Path(__file__).with_name("nginx.conf")
 INSTALL_HINT = "nginx is not installed (Debian: apt-get install nginx), or set RAPPORTEUR_NGINX"
@@ -31,7 +31,7 @@ class EdgeError(RuntimeError):
     """nginx is missing or refuses its configuration."""
 
 
-def nginx_binary(settings: Settings) -> str:
+def nginx_binary(settings: ServiceSettings) -> str:
     """Path of the nginx executable, or EdgeError with an install hint."""
     found = shutil.which(settings.nginx) or shutil.which(settings.nginx, path="/usr/sbin:/usr/local/sbin:/sbin")
     if found is None:
@@ -45,7 +45,7 @@ def _listen(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-def render(settings: Settings, workdir: Path, upstream_port: int | None = None) -> Path:
+def render(settings: ServiceSettings, workdir: Path, upstream_port: int | None = None) -> Path:
     """Write nginx's configuration for `settings` into `workdir` (temporary paths included)."""
     for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (workdir / sub).mkdir(parents=True, exist_ok=True)
@@ -89,7 +89,7 @@ class Edge:
 
     @classmethod
     def start(
-        cls, settings: Settings, workdir: Path, upstream_port: int | None = None, log: Path | None = None
+        cls, settings: ServiceSettings, workdir: Path, upstream_port: int | None = None, log: Path | None = None
     ) -> Edge:
         """Render the configuration for `settings` into `workdir`, check it, and start nginx."""
         binary = nginx_binary(settings)

@@ -18,8 +18,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from rapporteur.processes import stop_process
-from rapporteur.settings import Settings
 from service.edge import Edge, EdgeError
+from service.settings import ServiceSettings
 
 POLL_S = 0.2
 SERVICE_STOP_S = 30.0  # a search in flight finishes well within this
@@ -27,7 +27,7 @@ SERVICE_STOP_S = 30.0  # a search in flight finishes well within this
 
 def main() -> int:
     try:
-        settings = Settings()
+        settings = ServiceSettings()
     except ValidationError as exc:
         print(f"error: invalid settings:\n{exc}", file=sys.stderr)
         return 2

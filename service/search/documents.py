@@ -4,12 +4,16 @@ the filters, and a span of one with the text around it. Built once per bundle (`
 from __future__ import annotations
 
 import bisect
+import re
 from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 
 from rapporteur.bundle.store import Bundle
+
+_SPACE = re.compile(r"\s+")
+_LAST_SPACE = re.compile(r"\s+(?=\S*$)")  # the last run of white space (of the searched range)
 
 
 @dataclass(frozen=True)
@@ -99,7 +103,8 @@ class DocumentCatalog:
 
     def span(self, document_id: str, start: int | None, end: int | None, context: int) -> DocumentSpan:
         """[start, end) of the document (one bound alone runs to its end or from its start), with up
-        to `context` characters either side, cut at word boundaries. SpanError when it lies outside."""
+        to `context` characters either side, whole words only (white space, line breaks included,
+        bounds a word). SpanError when it lies outside."""
         doc = self._bundle.doc_index[document_id]
         text = self._bundle.documents[doc].text
         start = 0 if start is None else start
@@ -109,12 +114,12 @@ class DocumentCatalog:
         if end > len(text):
             raise SpanError(f"Requête invalide : le passage dépasse la fin du document ({len(text)} caractères).")
         lo, hi = max(0, start - context), min(len(text), end + context)
-        if lo > 0:  # do not cut a word in half
-            space = text.find(" ", lo, start)
-            lo = space + 1 if space != -1 else lo
-        if hi < len(text):
-            space = text.rfind(" ", end, hi)
-            hi = space if space != -1 else hi
+        if lo > 0 and not text[lo - 1].isspace():  # lo inside a word: the context starts after it
+            space = _SPACE.search(text, lo, start)
+            lo = space.end() if space else start  # no whole word fits: no context before
+        if hi < len(text) and not text[hi].isspace():  # hi inside a word: the context ends before it
+            space = _LAST_SPACE.search(text, end, hi)
+            hi = space.start() if space else end  # no whole word fits: no context after
         return DocumentSpan(
             start=start,
             end=end,

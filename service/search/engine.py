@@ -83,10 +83,26 @@ class SearchEngine:
         embedder: Embedder | None = None,
         params: RankingParams | None = None,
         verify: Verification = "sampled",
+        query_cache: int = 0,
+        reuse: Embedder | None = None,
     ) -> SearchEngine:
+        """The engine over the bundle at `path` (an index directory or a bundle): the one factory of
+        the service, the CLIs and the evals. `embedder` must be the bundle's (EmbedderError
+        otherwise); without it, `reuse` is taken when it is the bundle's (a reload keeps the loaded
+        model), else the bundle's embedder is created by name. The calibration is the one found for
+        the embedder next to the bundle (see `Calibration.for_embedder`); `query_cache` query
+        embeddings are kept (0: none)."""
         bundle = load_bundle(path, verify=verify)
-        embedder = embedder or create_embedder(bundle.manifest["embedder"]["name"])
-        return cls(bundle, embedder, params, default_gazetteer())
+        if embedder is None:
+            wanted = bundle.manifest["embedder"]
+            same = reuse is not None and (reuse.name, reuse.dimension) == (wanted["name"], wanted["dimension"])
+            embedder = reuse if same and reuse is not None else create_embedder(wanted["name"])
+        return cls(bundle, embedder, params, default_gazetteer(), query_cache=query_cache)
+
+    @property
+    def query_cache_size(self) -> int:
+        """Query embeddings kept at most (0: none)."""
+        return int(self._query_vectors.cache_info().maxsize or 0)
 
     # -- the steps ----------------------------------------------------------------------------------
 
@@ -131,6 +147,7 @@ class SearchEngine:
         lexical = lexical_scores(self.bundle, plan, p) if mode in ("lexical", "hybrid") else None
         if mode == "lexical":
             candidates = lexical_top(lexical, p.lexical_candidates, allowed)  # type: ignore[arg-type]
+            candidates = candidates[lexical[candidates] > 0]  # type: ignore[index]  # no term of the query: no hit
             return Signals(candidates, lexical=lexical[candidates])  # type: ignore[index]
         query_vector = self.query_vector(plan)
         dense_ids, _ = self.bundle.dense.search(

@@ -164,6 +164,6 @@ def test_a_change_to_the_indexing_code_triggers_a_rebuild(tiny_corpus: Path, tmp
 
     build_index(tiny_corpus, tmp_path / "index", HashingEmbedder())
     assert build_index(tiny_corpus, tmp_path / "index", HashingEmbedder()).up_to_date
-    monkeypatch.setattr(build_module, "pipeline_hash", lambda: "changed chunking code")
+    monkeypatch.setattr(build_module, "pipeline_hash", lambda *_: "changed chunking code")
     again = build_index(tiny_corpus, tmp_path / "index", HashingEmbedder())
     assert not again.up_to_date and again.embedded == 0

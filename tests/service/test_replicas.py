@@ -14,7 +14,7 @@ import pytest
 
 from indexer.build import build_index
 from rapporteur.embedders.hashing import HashingEmbedder
-from rapporteur.settings import Settings
+from service.settings import ServiceSettings
 
 pytest.importorskip("ray", reason="the [ray] extra is not installed: pip install 'rapporteur[ray]'")
 
@@ -47,10 +47,10 @@ def serve_app(local_ray, tiny_corpus: Path, tmp_path: Path):
     index = tmp_path / "index"
     build_index(tiny_corpus, index, HashingEmbedder())
     port = _free_port()
-    deployed: list[Settings] = []
+    deployed: list[ServiceSettings] = []
 
     def deploy(**overrides: object) -> None:
-        settings = Settings(index_dir=index, host="127.0.0.1", port=port, reload_poll_s=0.5, **overrides)
+        settings = ServiceSettings(index_dir=index, host="127.0.0.1", port=port, reload_poll_s=0.5, **overrides)
         deployed.append(settings)
         replicas.run(settings, replicas=2, blocking=False)
 

@@ -12,16 +12,16 @@ import httpx
 from fastapi.testclient import TestClient
 
 from evals.live_server import LiveServer, start_service
-from rapporteur.settings import Settings
 from service.app import create_app
+from service.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[3]
 ADMIN_KEY = "test-admin-key-4f2b9c"
 READY_WAIT_S = 120.0  # a bound for polling loops, not a performance assertion
 
 
-def api_settings(index_dir: Path, **overrides: object) -> Settings:
-    """Settings for tests: explicit values for everything the environment could change."""
+def api_settings(index_dir: Path, **overrides: object) -> ServiceSettings:
+    """ServiceSettings for tests: explicit values for everything the environment could change."""
     values: dict[str, object] = {
         "index_dir": index_dir,
         "admin_api_key": ADMIN_KEY,
@@ -34,7 +34,7 @@ def api_settings(index_dir: Path, **overrides: object) -> Settings:
         "allowed_hosts": ["testserver", "127.0.0.1", "localhost"],
     }
     values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]
+    return ServiceSettings(**values)  # type: ignore[arg-type]
 
 
 def wait_ready(client: TestClient | httpx.Client) -> httpx.Response:
@@ -49,7 +49,7 @@ def wait_ready(client: TestClient | httpx.Client) -> httpx.Response:
 
 
 @contextmanager
-def running(settings: Settings, ready: bool = True) -> Iterator[TestClient]:
+def running(settings: ServiceSettings, ready: bool = True) -> Iterator[TestClient]:
     """A TestClient with the app's lifespan running (index loaded when `ready`)."""
     app = create_app(settings)
     with TestClient(app) as client:

@@ -24,9 +24,9 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from evals.live_server import free_port
-from rapporteur.settings import Settings
 from service.api.metrics import Metrics
 from service.api.middleware import RateLimitMiddleware, route_template
+from service.settings import ServiceSettings
 
 # -- 1. expensive requests pay for what they cost --------------------------------------------------------
 
@@ -147,7 +147,7 @@ def test_unknown_hosts_are_refused_not_reflected(make_client) -> None:
 
 
 def test_default_hosts_are_the_loopback_names() -> None:
-    assert Settings(index_dir=Path("x")).allowed_hosts == ["localhost", "127.0.0.1", "::1"]
+    assert ServiceSettings(index_dir=Path("x")).allowed_hosts == ["localhost", "127.0.0.1", "::1"]
 
 
 # -- 6. no loadable index -------------------------------------------------------------------------------
@@ -223,7 +223,7 @@ def test_a_client_leaving_mid_body_is_counted_499_not_500(tiny_index: Path, tmp_
 @pytest.mark.parametrize("key", ["clé-été-2024", "with space", "tab\tkey"])
 def test_an_admin_key_that_cannot_travel_in_a_header_is_refused_at_start(key: str) -> None:
     with pytest.raises(ValidationError, match="printable ASCII"):
-        Settings(index_dir=Path("x"), admin_api_key=key)
+        ServiceSettings(index_dir=Path("x"), admin_api_key=key)
 
 
 def test_the_service_refuses_to_start_with_such_a_key(tmp_path: Path) -> None:

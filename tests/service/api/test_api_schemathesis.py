@@ -21,15 +21,15 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
     status_code_conformance,
 )
 
-from rapporteur.settings import Settings  # noqa: E402
 from service.app import create_app  # noqa: E402
+from service.settings import ServiceSettings  # noqa: E402
 
 MAX_EXAMPLES = 50
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 # The schema does not depend on the index: list the operations at collection time. Invalid requests
 # only exist for operations that take parameters or a body.
-_PATHS = create_app(Settings(index_dir=Path("unused"))).openapi()["paths"]
+_PATHS = create_app(ServiceSettings(index_dir=Path("unused"))).openapi()["paths"]
 OPERATIONS = [(path, method.upper()) for path, item in _PATHS.items() for method in item]
 CASES = [
     (path, method, mode)
@@ -43,7 +43,7 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def api_schema(tiny_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    settings_ = Settings(
+    settings_ = ServiceSettings(
         index_dir=tiny_index,
         corpus_dir=tmp_path_factory.mktemp("corpus"),  # the admin routes never touch the real one
         embedder="hashing",

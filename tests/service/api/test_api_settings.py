@@ -17,9 +17,9 @@ from apitools import ROOT, live_server
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from rapporteur.settings import Settings
 from service.__main__ import settings_from_args
 from service.api.logging import JsonFormatter
+from service.settings import ServiceSettings
 
 DOCKERFILE = ROOT / "Dockerfile"
 
@@ -28,7 +28,7 @@ DOCKERFILE = ROOT / "Dockerfile"
 
 
 def test_defaults_are_safe() -> None:
-    settings = Settings()
+    settings = ServiceSettings()
     assert settings.host == "127.0.0.1" and settings.port == 8000
     assert settings.cors_origins == []  # no wildcard, no origin at all
     assert settings.admin_api_key is None and not settings.admin_enabled
@@ -43,14 +43,14 @@ def test_environment_with_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RAPPORTEUR_ADMIN_API_KEY", "s3cr3t-admin")
     monkeypatch.setenv("RAPPORTEUR_CORS_ORIGINS", "https://a.fr, https://b.fr/")
     monkeypatch.setenv("RAPPORTEUR_LOG_QUERIES", "true")
-    settings = Settings()
+    settings = ServiceSettings()
     assert settings.index_dir == Path("/srv/index") and settings.port == 9000
     assert settings.admin_enabled and settings.admin_api_key.get_secret_value() == "s3cr3t-admin"
     assert settings.cors_origins == ["https://a.fr", "https://b.fr"]
     assert settings.log_queries
     assert "s3cr3t" not in repr(settings)  # the key is a secret
     monkeypatch.setenv("RAPPORTEUR_CORS_ORIGINS", '["https://c.fr"]')
-    assert Settings().cors_origins == ["https://c.fr"]
+    assert ServiceSettings().cors_origins == ["https://c.fr"]
 
 
 @pytest.mark.parametrize(
@@ -60,7 +60,30 @@ def test_environment_with_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_invalid_environment_is_refused(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
     monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError):
-        Settings()
+        ServiceSettings()
+
+
+def test_the_shared_settings_hold_only_what_both_sides_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rapporteur.settings import Settings
+
+    assert set(Settings.model_fields) == {"index_dir", "embedder", "allow_model_download"}
+    assert set(Settings.model_fields) < set(ServiceSettings.model_fields)
+    assert {"port", "edge_max_requests", "nginx", "admin_api_key", "corpus_dir"} <= set(ServiceSettings.model_fields)
+    monkeypatch.setenv("RAPPORTEUR_EMBEDDER", "hashing")
+    monkeypatch.setenv("RAPPORTEUR_EDGE_MAX_REQUESTS", "77")
+    assert Settings().embedder == ServiceSettings().embedder == "hashing"
+    assert ServiceSettings().edge_max_requests == 77
+
+
+def test_the_indexer_ignores_the_service_settings(
+    monkeypatch: pytest.MonkeyPatch, tiny_corpus: Path, tmp_path: Path
+) -> None:
+    from indexer.cli import main
+
+    monkeypatch.setenv("RAPPORTEUR_PORT", "0")  # invalid for the service, none of the indexer's business
+    with pytest.raises(ValidationError):
+        ServiceSettings()
+    assert main(["build", str(tiny_corpus), "--out", str(tmp_path / "index"), "--embedder", "hashing", "-q"]) == 0
 
 
 def test_cli_flags_override_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -196,9 +219,9 @@ def test_dockerfile_environment_is_valid_settings(monkeypatch: pytest.MonkeyPatc
     names = {n for n in env if n.startswith("RAPPORTEUR_")}
     assert names >= {"RAPPORTEUR_INDEX_DIR", "RAPPORTEUR_HOST", "RAPPORTEUR_PORT"}
     for name in names:
-        assert name.removeprefix("RAPPORTEUR_").lower() in Settings.model_fields, name
+        assert name.removeprefix("RAPPORTEUR_").lower() in ServiceSettings.model_fields, name
         monkeypatch.setenv(name, env[name])
-    settings = Settings()
+    settings = ServiceSettings()
     assert settings.host == "0.0.0.0" and settings.index_dir == Path(env["RAPPORTEUR_INDEX_DIR"])
 
 

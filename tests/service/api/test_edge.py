@@ -18,14 +18,14 @@ import pytest
 from apitools import ADMIN_KEY, live_server
 
 from evals.live_server import free_port
-from rapporteur.settings import Settings
 from service.edge import Edge, EdgeError, nginx_binary, render
+from service.settings import ServiceSettings
 
 WAIT_CAP_S = 15.0
 
 
-def _edge_settings(port: int, upstream: int) -> Settings:
-    return Settings(
+def _edge_settings(port: int, upstream: int) -> ServiceSettings:
+    return ServiceSettings(
         index_dir=Path("unused"),
         host="127.0.0.1",
         port=port,
@@ -40,7 +40,7 @@ def _edge_settings(port: int, upstream: int) -> Settings:
 
 
 try:
-    nginx_binary(Settings(index_dir=Path("unused")))
+    nginx_binary(ServiceSettings(index_dir=Path("unused")))
     NGINX_MISSING = None
 except EdgeError as exc:
     NGINX_MISSING = str(exc)

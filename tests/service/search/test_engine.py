@@ -1,5 +1,6 @@
 """Search core on the tiny corpus (hashing embedder): modes, filters, citations, highlights."""
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -7,6 +8,7 @@ import pytest
 
 from rapporteur.embedders.hashing import HashingEmbedder
 from rapporteur.errors import EmbedderError
+from rapporteur.parameters import RANKING
 from service.search.calibration import FEATURES
 from service.search.display import display_text
 from service.search.engine import SearchEngine
@@ -67,21 +69,26 @@ def test_everyday_words_reach_the_administrative_passage(engine: SearchEngine):
     assert "SDIS" in hit.text
 
 
-def test_place_of_the_caller_boosts_its_authority(engine: SearchEngine):
-    plain = engine.search("routes et crèche", k=5)
-    local = engine.search("j'habite à Aubagne, routes et crèche", k=5)
-    assert "Aubagne" in local.places
-    assert local.hits[0].citation.document_id == "departement-test-2022"
-    assert plain.hits  # the same query without a place still answers
+def test_place_of_the_caller_boosts_its_authority(engine: SearchEngine, tiny_index: Path):
+    question = "j'habite à Aubagne, crèche"  # Aubagne is in the Bouches-du-Rhône (13): the département's
+    flat = SearchEngine.from_path(tiny_index, HashingEmbedder(), params=dataclasses.replace(RANKING, place_boost=0.0))
+    plain, local = flat.search(question, k=5), engine.search(question, k=5)
+    assert local.places == ["Aubagne"]
+    assert plain.hits[0].citation.document_id == "ville-test-2023"  # the crèche is the ville's
+    assert local.hits[0].citation.document_id == "departement-test-2022"  # raised above it
+    before = {h.chunk_index: h.score for h in plain.hits}
+    for hit in local.hits:
+        boost = 1.0 + RANKING.place_boost if hit.citation.document_id == "departement-test-2022" else 1.0
+        assert hit.score == pytest.approx(before[hit.chunk_index] * boost)
 
 
 def test_ask_returns_an_answer_with_its_own_offsets(engine: SearchEngine):
     result = engine.ask("combien de places dans la crèche municipale ?")
     assert result.answer_features is not None and len(result.answer_features) == len(FEATURES)
-    if result.answer is not None:  # the hashing embedder gives low similarities: answer may be withheld
-        c = result.answer.citation
-        assert display_text(engine.bundle.document(c.document_id).text[c.start : c.end]) == result.answer.text
-        assert 0.0 <= result.answer.confidence <= 1.0
+    assert result.answer is not None and "60 places" in result.answer.text
+    c = result.answer.citation
+    assert display_text(engine.bundle.document(c.document_id).text[c.start : c.end]) == result.answer.text
+    assert 0.0 < result.answer.confidence <= 1.0 and result.confidence == result.answer.confidence
 
 
 def test_ask_says_why_there_is_no_answer(engine: SearchEngine):
@@ -127,17 +134,41 @@ def test_unknown_mode_is_rejected(engine: SearchEngine):
         engine.search("crèche", mode="magic")  # type: ignore[arg-type]
 
 
-def test_embedder_must_match_the_bundle(tiny_index: Path):
-    class Other(HashingEmbedder):
-        name = "other"
+class OtherEmbedder(HashingEmbedder):
+    name = "other"
 
+
+def test_embedder_must_match_the_bundle(tiny_index: Path):
     with pytest.raises(EmbedderError, match="hashing"):
-        SearchEngine.from_path(tiny_index, embedder=Other())
+        SearchEngine.from_path(tiny_index, embedder=OtherEmbedder())
+
+
+def test_the_factory_reuses_the_bundles_embedder_only_and_sets_the_query_cache(tiny_index: Path):
+    mine = HashingEmbedder()
+    reused = SearchEngine.from_path(tiny_index, reuse=mine, query_cache=8)
+    assert reused.embedder is mine and reused.query_cache_size == 8
+    created = SearchEngine.from_path(tiny_index, reuse=OtherEmbedder())  # not the bundle's: one is made
+    assert type(created.embedder) is HashingEmbedder and created.query_cache_size == 0
+    assert created.calibration == reused.calibration  # found once, the same way, for both
+
+
+def test_a_reload_keeps_the_embedder_and_the_query_cache(tiny_index: Path):
+    from service.serving import BundleSlot
+
+    slot = BundleSlot(tiny_index, query_cache=16, warmup_query="crèche")
+    slot.reload()
+    first = slot.current.engine
+    assert slot.reload(force=True).status == "reloaded"
+    second = slot.current.engine
+    assert second is not first and second.embedder is first.embedder
+    assert first.query_cache_size == second.query_cache_size == 16
 
 
 def test_empty_query_returns_no_lexical_hits(engine: SearchEngine):
-    result = engine.search("le la les", k=5, mode="lexical")
-    assert all(np.isfinite(h.score) for h in result.hits)
+    assert engine.plan("le la les").terms == []  # stop words only
+    assert engine.search("le la les", k=5, mode="lexical").hits == []
+    assert engine.search("xylophone", k=5, mode="lexical").hits == []  # a word of no passage
+    assert [h.score > 0 for h in engine.search("crèche xylophone", k=5, mode="lexical").hits] == [True]
 
 
 def test_questions_in_english_are_recognised():
