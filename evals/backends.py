@@ -28,7 +28,7 @@ class Response:
     # In process only: the chosen sentence whether shown or not, its verification and features.
     candidate: str | None = None
     verified: bool = False
-    features: list[float] | None = None
+    features: dict[str, float] | None = None
 
 
 class Backend(Protocol):
@@ -65,7 +65,7 @@ class InProcessBackend:
             result.no_answer.reason if result.no_answer else None,
             result.candidate.text if result.candidate else None,
             result.candidate_verified,
-            list(result.answer_features) if result.answer_features else None,
+            dict(result.answer_features) if result.answer_features else None,
         )
 
 

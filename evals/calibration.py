@@ -77,7 +77,9 @@ class Rows:
 def rows(runs: list[QuestionRun]) -> Rows:
     kept = [r for r in runs if r.response.features is not None and r.response.verified]
     return Rows(
-        np.array([r.response.features for r in kept], dtype=np.float64).reshape(-1, len(FEATURES)),
+        np.array([[r.response.features[name] for name in FEATURES] for r in kept], dtype=np.float64).reshape(
+            -1, len(FEATURES)
+        ),
         np.array([1.0 if r.candidate_correct else 0.0 for r in kept]),
         np.array([r.question.answerable for r in kept], dtype=bool),
     )

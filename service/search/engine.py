@@ -251,17 +251,20 @@ class SearchEngine:
         self._check_tokens(plan)
         signals = self.signals(plan, mode, self.allowed_chunks(filters))
         hits = self.cut(plan, signals.candidates, self.fuse(plan, signals), max(k, self.answers.params.passages))
-        found = None if out_of_scope is not None else answering.extract(self.answers, plan, hits, signals.sentences)
+        extraction = answering.extract(self.answers, plan, hits, signals.sentences, k)
+        found = None if out_of_scope is not None else extraction.candidate
         answer = None
         confidence = 0.0
+        candidate = None
         if found is not None:
             confidence = self.calibration.confidence(found.features)
+            candidate = answering.to_answer(self.bundle, found, confidence)
             if found.verified and confidence >= self.calibration.threshold:
-                answer = answering.to_answer(self.bundle, found, confidence)
+                answer = candidate
         no_answer = out_of_scope
         if answer is None and no_answer is None:
             no_answer = NoAnswer(NO_CLEAR_ANSWER, NO_CLEAR_ANSWER_MESSAGE)
-        best = answering.best_sentences(self.answers, plan, hits[:k], signals.sentences)
+        best = extraction.best_sentences
         hits = [
             dataclasses.replace(h, best_sentence=_relative(best.get(h.chunk_index), h.citation.start, len(h.text)))
             for h in hits[:k]
@@ -275,9 +278,9 @@ class SearchEngine:
             confidence,
             plan.places,
             plan.corrections,
-            tuple(found.features.tolist()) if found is not None else None,
+            found.features.as_dict() if found is not None else None,
             no_answer,
-            answering.to_answer(self.bundle, found, confidence) if found is not None else None,
+            candidate,
             bool(found and found.verified),
         )
 

@@ -70,7 +70,7 @@ class SearchResult:
     confidence: float = 0.0
     places: list[str] = field(default_factory=list)
     corrections: dict[str, str] = field(default_factory=dict)
-    answer_features: tuple[float, ...] | None = None  # inputs of the confidence, for calibration
+    answer_features: dict[str, float] | None = None  # inputs of the confidence by name, for calibration
     no_answer: NoAnswer | None = None  # set by `ask` when `answer` is None
     candidate: Answer | None = None  # the chosen sentence, shown or not (for calibration and diagnostics)
     candidate_verified: bool = False  # it passed verification

@@ -1,0 +1,98 @@
+"""Extractive answers: one pass gives the candidate and each passage's best sentence, with exact spans."""
+
+from pathlib import Path
+
+import pytest
+
+from rapporteur.embedders.hashing import HashingEmbedder
+from service.search import answer as answering
+from service.search.answer import AnswerFeatures
+from service.search.engine import SearchEngine
+
+
+@pytest.fixture(scope="module")
+def engine(tiny_index: Path) -> SearchEngine:
+    return SearchEngine.from_path(tiny_index, HashingEmbedder())
+
+
+def _extract(engine: SearchEngine, question: str, shown: int = 5) -> tuple[answering.Extraction, list]:
+    plan = engine.plan(question)
+    signals = engine.signals(plan)
+    hits = engine.cut(plan, signals.candidates, engine.fuse(plan, signals), max(shown, 3))
+    return answering.extract(engine.answers, plan, hits, signals.sentences, shown), hits
+
+
+def test_the_candidate_is_the_exact_document_span(engine: SearchEngine):
+    extraction, _ = _extract(engine, "combien de places dans la crèche municipale ?")
+    found = extraction.candidate
+    assert found is not None and "60 places" in found.text
+    doc = engine.bundle.document("ville-test-2023")
+    assert doc.text[found.start : found.end] == found.text
+    assert found.verified
+
+
+def test_each_shown_passage_gets_its_best_sentence_in_the_same_pass(engine: SearchEngine):
+    extraction, hits = _extract(engine, "combien de kilomètres de routes départementales ?", shown=2)
+    assert set(extraction.best_sentences) == {h.chunk_index for h in hits[:2]}
+    for hit in hits[:2]:
+        start, end = extraction.best_sentences[hit.chunk_index]
+        assert hit.citation.start <= start < end <= hit.citation.end
+
+
+SHORT = """# Cantine
+
+## Tarifs de la cantine scolaire
+
+Le repas de midi à la cantine municipale coûte 3,15 euros. Il est facturé par enfant et par jour de présence à la cantine scolaire.
+
+## Transports scolaires
+
+Le car scolaire passe à 7 h 45 devant la mairie, tous les jours de classe, et ramène les élèves à 17 h 00.
+"""
+
+
+@pytest.fixture(scope="module")
+def short_engine(tmp_path_factory: pytest.TempPathFactory) -> SearchEngine:
+    from indexer.build import build_index
+    from tiny_corpus import write_corpus
+
+    base = tmp_path_factory.mktemp("short")
+    corpus = write_corpus(base / "corpus", {"cantine.md": SHORT})
+    build_index(corpus, base / "index", HashingEmbedder())
+    return SearchEngine.from_path(base / "index", HashingEmbedder())
+
+
+def test_a_short_sentence_is_read_with_the_one_that_follows(short_engine: SearchEngine):
+    extraction, _ = _extract(short_engine, "combien coûte le repas à la cantine ?")
+    found = extraction.candidate
+    bundle = short_engine.bundle
+    first = "Le repas de midi à la cantine municipale coûte 3,15 euros."
+    assert bundle.sentence_text(found.sentence) == first  # a sentence of its own, under min_chars
+    assert len(first) < short_engine.answers.params.min_chars
+    assert found.text.startswith(first) and found.text.endswith("à la cantine scolaire.")
+    text = short_engine.bundle.documents[0].text
+    assert text[found.start : found.end] == found.text
+
+
+def test_a_short_sentence_is_not_joined_across_a_heading(short_engine: SearchEngine):
+    extraction, _ = _extract(short_engine, "à quelle heure passe le car scolaire devant la mairie ?")
+    found = extraction.candidate
+    assert found is not None and "7 h 45" in found.text and "Tarifs" not in found.text
+
+
+def test_an_answer_without_the_questions_key_terms_is_not_verified(engine: SearchEngine):
+    extraction, _ = _extract(engine, "quel est le tarif du parking souterrain de la gare ?")
+    assert extraction.candidate is not None and not extraction.candidate.verified
+    assert extraction.candidate.features.key_coverage < engine.answers.params.min_key_coverage
+
+
+def test_the_features_are_named_in_one_place():
+    names = AnswerFeatures.names()
+    assert names[0] == "sentence_similarity" and len(names) == len(set(names)) == 8
+    values = AnswerFeatures(*range(8)).as_dict()
+    assert list(values) == list(names) and values["passage_rank"] == 6.0
+
+
+def test_no_hits_no_candidate(engine: SearchEngine):
+    plan = engine.plan("crèche")
+    assert answering.extract(engine.answers, plan, [], None, 5) == answering.Extraction(None, {})
