@@ -9,6 +9,7 @@ import document_fixtures
 import pytest
 
 from indexer import ocr
+from indexer.chunking import chunk_text
 from indexer.loaders import LoadedDocument, load_file
 from indexer.sentences import sentence_spans
 from rapporteur.bundle.model import page_at
@@ -52,9 +53,23 @@ def test_the_pages_of_a_two_page_report_are_where_they_were_printed(report: Load
     assert pages(report.text.index("La cantine sert")) == 2
 
 
+def test_a_passage_cites_the_pages_it_runs_over(report: LoadedDocument):
+    chunks = chunk_text("lavoir", report.text, page_at=functools.partial(page_at, report.page_starts))
+    roads = next(c for c in chunks if document_fixtures.LAVOIR_ROADS in c.text)
+    assert (roads.page, roads.page_end) == (1, 2)
+    break_at = report.page_starts[1]
+    for chunk in chunks:
+        assert (chunk.page, chunk.page_end) == (1 if chunk.start < break_at else 2, 1 if chunk.end <= break_at else 2)
+
+
 @needs_tesseract
-def test_a_scanned_decision_over_the_page_break_is_one_sentence(deliberation: LoadedDocument):
+def test_a_scanned_decision_over_the_page_break_is_one_sentence_citing_both_pages(deliberation: LoadedDocument):
     assert document_fixtures.CANTEEN_SENTENCE in sentences(deliberation)
     price = deliberation.text.index(document_fixtures.CANTEEN_PRICE)
     assert page_at(deliberation.page_starts, price) == 2
     assert page_at(deliberation.page_starts, deliberation.text.index(document_fixtures.CANTEEN_SENTENCE)) == 1
+    pages = functools.partial(page_at, deliberation.page_starts)
+    chunks = chunk_text("deliberation", deliberation.text, page_at=pages)
+    holding = [c for c in chunks if document_fixtures.CANTEEN_PRICE in c.text]
+    assert holding and all(c.page_end == 2 for c in holding)
+    assert any(c.page == 1 and document_fixtures.CANTEEN_SENTENCE in c.text for c in holding)
