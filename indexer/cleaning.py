@@ -34,6 +34,8 @@ _TABLE_RULE = re.compile(r"^[\s\-|:=_]{3,}$", re.MULTILINE)
 _MD_EMPHASIS = re.compile(r"\*\*|__")
 _MULTI_SPACE = re.compile(r" {2,}")
 _BLANK_RUNS = re.compile(r"\n{3,}")
+# A page number once its digits are masked: "#", "Page #", "p. #", "- # -", "# / #", "page # sur #".
+_PAGE_NUMBER = re.compile(r"(?:page|p\.)?[\s\-–—]*#(?:\s*(?:/|sur|of)\s*#)?[\s\-–—]*")
 _FINAL_PUNCTUATION = re.compile(r"[.!?:;…»)\]]$")
 _LIST_MARKS = "-•▪●◦*–·▶▷►"
 # Words a sentence or a title does not end on: articles, prepositions, conjunctions, determiners
@@ -131,14 +133,18 @@ def remove_repeated_page_lines(pages: list[str], min_pages: int = 3, edge_lines:
     A line counts when, once digits are masked (page numbers), it appears within the first or last
     `edge_lines` non-blank lines of at least half of the pages and of `min_pages` pages or more. A
     document shorter than that (two pages) has too few pages to tell a running line from a heading
-    by count alone: there, the line must sit at the same edge (top or bottom) of every page.
+    by count alone: there, the line must sit at the same edge (top or bottom) of every page, and be
+    the same line, digits included, unless it is a page number (« Délibération n° 41 » and « n° 42 »
+    opening two pages are two headings).
     """
     if len(pages) < 2:
         return pages
     short = len(pages) < min_pages
 
     def key(line: str) -> str:
-        return re.sub(r"\d+", "#", line.strip().lower())
+        line = line.strip().lower()
+        masked = re.sub(r"\d+", "#", line)
+        return line if short and not _PAGE_NUMBER.fullmatch(masked) else masked
 
     def edges(lines: list[str]) -> dict[int, str]:
         """Index of each edge line among `lines` -> its edge ("top", "bottom"; "" when edges are not told apart)."""

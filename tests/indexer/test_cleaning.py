@@ -95,6 +95,24 @@ def test_a_two_page_document_loses_its_running_header_and_page_numbers():
     ]
 
 
+def test_two_pages_opening_with_two_numbered_headings_keep_them():
+    pages = [
+        "Délibération n° 2023-41\nLe conseil vote.\n- 1 -",
+        "Délibération n° 2023-42\nLe conseil vote encore.\n- 2 -",
+    ]
+    assert remove_repeated_page_lines(pages) == [
+        "Délibération n° 2023-41\nLe conseil vote.",
+        "Délibération n° 2023-42\nLe conseil vote encore.",
+    ]
+
+
+@pytest.mark.parametrize("number", ["Page 1", "1", "p. 1", "- 1 -", "1 / 2", "Page 1 sur 2"])
+def test_page_numbers_of_a_two_page_document_go(number: str):
+    other = number.replace("1", "2", 1)
+    pages = [f"Titre A\nTexte un.\n{number}", f"Titre B\nTexte deux.\n{other}"]
+    assert remove_repeated_page_lines(pages) == ["Titre A\nTexte un.", "Titre B\nTexte deux."]
+
+
 def test_three_pages_still_need_the_line_on_three():
     pages = ["Titre\nA\nB\nC", "Titre\nD\nE\nF", "Autre\nG\nH\nI"]
     assert remove_repeated_page_lines(pages) == pages
