@@ -1,4 +1,4 @@
-"""Issue 19, item 10, end to end: a two-column report drawn row by row (tests/document_fixtures.py
+"""Issue 19, items 10 and 11, end to end: a two-column report drawn row by row (tests/document_fixtures.py
 `lavoir_report_pdf`), indexed with the hashing embedder, asked in process and over HTTP."""
 
 from __future__ import annotations
@@ -85,3 +85,13 @@ def test_over_http_citations_carry_their_page_range(printed_index: Path):
         assert (span["page"], span["page_end"]) == (1, 2)
         price = client.get("/v1/search", params={"q": "montant 126 000 euros route des Granges"}).json()
         assert any(r["citation"]["page_end"] == 2 for r in price["results"])
+
+
+def test_a_year_the_passages_state_is_not_refused_as_a_period_not_covered(printed_index: Path):
+    """Item 11: the 2023 report says the lavoir was listed in 1987; the period check alone refused."""
+    engine = SearchEngine.from_path(printed_index, HashingEmbedder())
+    result = engine.ask("Quel lavoir a été classé en 1987 ?")
+    assert result.no_answer is None and result.answer is not None
+    assert result.answer.text == document_fixtures.LAVOIR_SENTENCE
+    refused = engine.ask("Combien a coûté la route des Granges en 2019 ?")  # no passage gives 2019
+    assert refused.no_answer is not None and refused.no_answer.reason == "period_not_covered"
