@@ -254,12 +254,17 @@ def _pitch(above: _Line, below: _Line) -> float:
     return min(below.top - above.top, below.bottom - above.bottom)
 
 
-def paragraph_starts(lines: Sequence[_Line], params: ExtractionParams = EXTRACTION) -> list[bool]:
+def _paragraph_starts(lines: Sequence[_Line], params: ExtractionParams = EXTRACTION) -> list[bool]:
     """Whether each line of a column starts a paragraph: the first, a table and the line after one,
-    and a line farther below the previous one than `paragraph_pitch` times the column's line pitch."""
+    and a line farther below the previous one than `paragraph_pitch` times the column's line pitch
+    (distances under `min_line_pitch` line heights, such as a superscript's, are not line pitches)."""
     heights = sorted(line.height for line in lines if not line.table) or [10.0]
     body_height = heights[len(heights) // 2]
-    pitches = sorted(_pitch(a, b) for a, b in itertools.pairwise(lines) if not (a.table or b.table))
+    pitches = sorted(
+        pitch
+        for a, b in itertools.pairwise(lines)
+        if not (a.table or b.table) and (pitch := _pitch(a, b)) >= params.min_line_pitch * body_height
+    )
     line_pitch = min(pitches[len(pitches) // 4] if pitches else body_height, params.max_line_pitch * body_height)
     starts = [True]
     for above, below in itertools.pairwise(lines):
@@ -269,12 +274,12 @@ def paragraph_starts(lines: Sequence[_Line], params: ExtractionParams = EXTRACTI
 
 
 def column_text(runs: list[Run], params: ExtractionParams = EXTRACTION) -> str:
-    """Text of one column: lines joined by newlines, paragraphs (`paragraph_starts`) by blank lines."""
+    """Text of one column: lines joined by newlines, paragraphs (`_paragraph_starts`) by blank lines."""
     lines = _render_lines(runs)
     if not lines:
         return ""
     parts: list[str] = []
-    for line, start in zip(lines, paragraph_starts(lines, params), strict=True):
+    for line, start in zip(lines, _paragraph_starts(lines, params), strict=True):
         if parts:
             parts.append("\n\n" if start else "\n")
         parts.append(line.text)

@@ -63,6 +63,7 @@ class ExtractionParams:
     # does not (a 9 pt text at 13 pt leading put every line after one without descenders apart).
     paragraph_pitch: float = 1.3
     max_line_pitch: float = 1.6
+    min_line_pitch: float = 0.8
 
 
 @dataclass(frozen=True)

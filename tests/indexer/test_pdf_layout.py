@@ -114,3 +114,15 @@ def test_running_lines_are_never_joined_to_the_body():
     assert layout_page(header + body + footer, [], WIDTH, HEIGHT) == (
         "Commune de Saint-Ours — Rapport 2023\n\nla route des Granges et du chemin du Puy de\nCôme, pour un\n\nPage 1"
     )
+
+
+def test_small_runs_between_the_lines_do_not_set_the_line_pitch():
+    """Footnote calls or marks a few points under a line read as lines of their own; the distances
+    to them are not the column's line pitch, and do not set its lines apart."""
+    runs = []
+    for row in range(4):
+        top = 100 + 13 * row
+        runs.append(Run(50, top, 280, top + 9, f"ligne {row} du même paragraphe"))
+        if row < 3:
+            runs.append(Run(282, top + 10, 286, top + 14, "*"))
+    assert "\n\n" not in layout_page(runs, [], WIDTH, HEIGHT)
