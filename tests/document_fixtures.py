@@ -1,6 +1,8 @@
 """Generated French documents for the loader tests: a multi-column report PDF, a scan (an image-only
 PDF), a .docx, an .odt and a web page (reportlab, pillow, python-docx, odfpy, stdlib; nothing is
-downloaded). Ported from the extractor comparison of issue 13.
+downloaded). Ported from the extractor comparison of issue 13. Two more, written from issue 19's
+account of documents as printed: a two-page report drawn row by row across two columns, and a
+scanned deliberation whose decision runs over the page break.
 
 A plain module (like tiny_corpus.py), importable because tests/ is on sys.path. Every generator
 writes into `out_dir` and returns the path it wrote. The same arguments give the
@@ -951,7 +953,7 @@ CANTEEN_SENTENCE = (
 
 def scanned_deliberation_pdf(out_dir: Path | str, dpi: int = 300) -> Path:
     """A two-page deliberation scanned as images only (no text layer), typed in one column; the
-    decision (`CANTEEN_SENTENCE`) starts at the foot of page 1 and ends on page 2, where
+    decision (`CANTEEN_SENTENCE`) starts on the last line of page 1 and ends on page 2, where
     `CANTEEN_PRICE` is printed. Writes `<name>.txt`: the lines of each page, pages separated by form
     feeds."""
     from PIL import Image, ImageDraw, ImageFont
