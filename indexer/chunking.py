@@ -111,6 +111,7 @@ def chunk_text(
                     text[start:end],
                     SECTION_SEPARATOR.join(path),
                     page_at(start),
+                    page_at(end - 1),
                 )
             )
     return chunks

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections import Counter
@@ -33,6 +34,16 @@ _TABLE_RULE = re.compile(r"^[\s\-|:=_]{3,}$", re.MULTILINE)
 _MD_EMPHASIS = re.compile(r"\*\*|__")
 _MULTI_SPACE = re.compile(r" {2,}")
 _BLANK_RUNS = re.compile(r"\n{3,}")
+# A page number once its digits are masked: "#", "Page #", "p. #", "- # -", "# / #", "page # sur #".
+_PAGE_NUMBER = re.compile(r"(?:page|p\.)?[\s\-–—]*#(?:\s*(?:/|sur|of)\s*#)?[\s\-–—]*")
+_FINAL_PUNCTUATION = re.compile(r"[.!?:;…»)\]]$")
+_LIST_MARKS = "-•▪●◦*–·▶▷►"
+# Words a sentence or a title does not end on: articles, prepositions, conjunctions, determiners
+# (and the elided "l'", "d'", "qu'"). A printed line that ends on one goes on in the next.
+_OPEN_WORDS = frozenset(
+    "à au aux de du des d la le les l un une et ou ni en par pour sur sous dans avec sans entre vers "
+    "chez que qu qui dont ne son sa ses leur leurs ce cet cette ces notre nos votre vos mon ma mes".split()
+)
 
 
 def words_of(text: str) -> frozenset[str]:
@@ -91,31 +102,65 @@ def normalize_text(text: str, words: frozenset[str] | None = None) -> str:
     return text.strip()
 
 
+def goes_on(line: str, next_line: str) -> bool:
+    """Whether `next_line` goes on the sentence that the printed line `line` leaves open: `line` has
+    no final punctuation, and `next_line` starts in lower case or `line` ends on a word no sentence
+    or title ends on (« de », « la », « pour »…). Never for a table row or a list item."""
+    line, next_line = line.rstrip(), next_line.lstrip()
+    if not line or not next_line or _FINAL_PUNCTUATION.search(line) or next_line[0] in _LIST_MARKS:
+        return False
+    if " | " in line or " | " in next_line:
+        return False
+    last = line.split()[-1].lower().rstrip("'").split("'")[-1]  # "de l'" -> "l", "d'une" -> "une"
+    return next_line[0].islower() or last in _OPEN_WORDS
+
+
+def unwrap_lines(text: str) -> str:
+    """`text` with the line breaks inside a sentence (`goes_on`) replaced by a space (by nothing after
+    an elided « l' »): where a printed page or a scan wrapped its lines says nothing, and sentences
+    are cut at line breaks."""
+    lines = text.split("\n")
+    parts = [lines[0]]
+    for line, next_line in itertools.pairwise(lines):
+        parts.append(("" if line.endswith("'") else " ") if goes_on(line, next_line) else "\n")
+        parts.append(next_line)
+    return "".join(parts)
+
+
 def remove_repeated_page_lines(pages: list[str], min_pages: int = 3, edge_lines: int = 2) -> list[str]:
     """Drop header/footer lines that repeat at the top or bottom of most pages.
 
     A line counts when, once digits are masked (page numbers), it appears within the first or last
-    `edge_lines` non-blank lines of at least half of the pages (and of `min_pages` pages or more).
+    `edge_lines` non-blank lines of at least half of the pages and of `min_pages` pages or more. A
+    document shorter than that (two pages) has too few pages to tell a running line from a heading
+    by count alone: there, the line must sit at the same edge (top or bottom) of every page, and be
+    the same line, digits included, unless it is a page number (« Délibération n° 41 » and « n° 42 »
+    opening two pages are two headings).
     """
-    if len(pages) < min_pages:
+    if len(pages) < 2:
         return pages
+    short = len(pages) < min_pages
 
     def key(line: str) -> str:
-        return re.sub(r"\d+", "#", line.strip().lower())
+        line = line.strip().lower()
+        masked = re.sub(r"\d+", "#", line)
+        return line if short and not _PAGE_NUMBER.fullmatch(masked) else masked
 
-    def edges(page: str) -> set[str]:
-        lines = [ln for ln in page.split("\n") if ln.strip()]
-        return {key(ln) for ln in lines[:edge_lines] + lines[-edge_lines:]}
+    def edges(lines: list[str]) -> dict[int, str]:
+        """Index of each edge line among `lines` -> its edge ("top", "bottom"; "" when edges are not told apart)."""
+        non_blank = [i for i, ln in enumerate(lines) if ln.strip()]
+        out = {i: "bottom" if short else "" for i in non_blank[-edge_lines:]}
+        out.update({i: "top" if short else "" for i in non_blank[:edge_lines]})
+        return out
 
-    counts = Counter(k for page in pages for k in edges(page))
-    threshold = max(min_pages, (len(pages) + 1) // 2)
-    repeated = {k for k, n in counts.items() if n >= threshold and k}
+    split = [page.split("\n") for page in pages]
+    counts = Counter(k for lines in split for k in {(edge, key(lines[i])) for i, edge in edges(lines).items()})
+    threshold = max(min(min_pages, len(pages)), (len(pages) + 1) // 2)
+    repeated = {k for k, n in counts.items() if n >= threshold and k[1]}
     if not repeated:
         return pages
     cleaned = []
-    for page in pages:
-        lines = page.split("\n")
-        non_blank = [i for i, ln in enumerate(lines) if ln.strip()]
-        edge_idx = set(non_blank[:edge_lines] + non_blank[-edge_lines:])
-        cleaned.append("\n".join(ln for i, ln in enumerate(lines) if not (i in edge_idx and key(ln) in repeated)))
+    for page, lines in zip(pages, split, strict=True):
+        drop = {i for i, edge in edges(lines).items() if (edge, key(lines[i])) in repeated}
+        cleaned.append("\n".join(ln for i, ln in enumerate(lines) if i not in drop) if drop else page)
     return cleaned

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from indexer.cleaning import normalize_text, remove_repeated_page_lines, words_of
+from indexer.cleaning import goes_on, normalize_text, remove_repeated_page_lines, unwrap_lines, words_of
 from rapporteur.errors import LoaderError, OcrUnavailableError
 from rapporteur.parameters import EXTRACTION
 
@@ -107,19 +107,23 @@ def _load_pdf(path: Path, data: bytes) -> LoadedDocument:
     if content.scanned or content.overlaid:
         pages = _ocr_scanned(path, data, pages, content.scanned, content.overlaid)
     words = words_of("\n".join(pages))  # the whole document says how a word cut at a line end is written
-    pages = remove_repeated_page_lines([normalize_text(p, words) for p in pages])
-    text_parts: list[str] = []
+    pages = [normalize_text(p, words) for p in pages]
+    # Running headers and footers go; an overlaid page's text layer (a prefecture's stamp, the same on
+    # every page of the act) is kept, as the reference it is.
+    overlaid = set(content.overlaid)
+    plain = [i for i in range(len(pages)) if i not in overlaid]
+    for i, page in zip(plain, remove_repeated_page_lines([pages[i] for i in plain]), strict=True):
+        pages[i] = page
+    text = ""
     starts: list[int] = []
-    offset = 0
     for page in pages:
-        page = normalize_text(page)
-        starts.append(offset)
-        text_parts.append(page)
-        offset += len(page) + 2
+        page = unwrap_lines(normalize_text(page))
+        if starts:  # a sentence that runs over the page break stays one: a space, not a paragraph break
+            text += " " if page and goes_on(text[text.rfind("\n") + 1 :], page.split("\n", 1)[0]) else "\n\n"
+        starts.append(len(text))
+        text += page
     meta = content.metadata
-    return LoadedDocument(
-        "\n\n".join(text_parts), tuple(starts), meta.get("title"), meta.get("created"), meta.get("author")
-    )
+    return LoadedDocument(text, tuple(starts), meta.get("title"), meta.get("created"), meta.get("author"))
 
 
 def _ocr_scanned(path: Path, data: bytes, pages: list[str], scanned: list[int], overlaid: list[int]) -> list[str]:

@@ -13,7 +13,9 @@ a one-level XY cut:
    `min_column_width` of the page wide;
 4. bands: a run that crosses a gutter's middle (a full-width heading, table or caption) cuts the
    page into horizontal bands; each band is read column by column, top to bottom;
-5. lines: runs on the same baseline are joined; a vertical gap larger than usual starts a paragraph.
+5. lines: runs on the same baseline are joined; a line farther below the previous one than the
+   column's line pitch (top to top or bottom to bottom, whichever moved less: glyph boxes grow with
+   ascenders and descenders, the pitch does not) starts a paragraph.
 
 A paragraph that goes on in the next column is joined with a single newline (no paragraph break)
 when the column ends without final punctuation and the next one starts in lower case.
@@ -21,6 +23,7 @@ when the column ends without final punctuation and the next one starts in lower 
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -245,21 +248,41 @@ def _render_lines(runs: list[Run]) -> list[_Line]:
     return out
 
 
-def column_text(runs: list[Run]) -> str:
-    """Text of one column: lines joined by newlines, paragraphs (larger gaps, tables) by blank lines."""
+def _pitch(above: _Line, below: _Line) -> float:
+    """How far `below` sits under `above`: the smaller of the moves of their tops and of their
+    bottoms (a line without descenders or ascenders moves only one edge of its glyph box)."""
+    return min(below.top - above.top, below.bottom - above.bottom)
+
+
+def _paragraph_starts(lines: Sequence[_Line], params: ExtractionParams = EXTRACTION) -> list[bool]:
+    """Whether each line of a column starts a paragraph: the first, a table and the line after one,
+    and a line farther below the previous one than `paragraph_pitch` times the column's line pitch
+    (distances under `min_line_pitch` line heights, such as a superscript's, are not line pitches)."""
+    heights = sorted(line.height for line in lines if not line.table) or [10.0]
+    body_height = heights[len(heights) // 2]
+    pitches = sorted(
+        pitch
+        for a, b in itertools.pairwise(lines)
+        if not (a.table or b.table) and (pitch := _pitch(a, b)) >= params.min_line_pitch * body_height
+    )
+    line_pitch = min(pitches[len(pitches) // 4] if pitches else body_height, params.max_line_pitch * body_height)
+    starts = [True]
+    for above, below in itertools.pairwise(lines):
+        far = _pitch(above, below) > params.paragraph_pitch * line_pitch
+        starts.append(above.table or below.table or far)
+    return starts
+
+
+def column_text(runs: list[Run], params: ExtractionParams = EXTRACTION) -> str:
+    """Text of one column: lines joined by newlines, paragraphs (`_paragraph_starts`) by blank lines."""
     lines = _render_lines(runs)
     if not lines:
         return ""
-    heights = sorted(line.height for line in lines if not line.table) or [10.0]
-    body_height = heights[len(heights) // 2]
     parts: list[str] = []
-    previous: _Line | None = None
-    for line in lines:
-        if previous is not None:
-            paragraph = line.top - previous.bottom > 0.6 * body_height or line.table or previous.table
-            parts.append("\n\n" if paragraph else "\n")
+    for line, start in zip(lines, _paragraph_starts(lines, params), strict=True):
+        if parts:
+            parts.append("\n\n" if start else "\n")
         parts.append(line.text)
-        previous = line
     return "".join(parts)
 
 
@@ -324,14 +347,15 @@ def layout_page(
 
     def flush() -> None:
         for col in range(len(gutters) + 1):
-            blocks.append(column_text([r for r in band if _column_of(r, gutters) == col]))
+            blocks.append(column_text([r for r in band if _column_of(r, gutters) == col], params))
         band.clear()
 
     for run in sorted(items, key=lambda r: (r.top, r.x0)):
         if gutters and _crosses(run, gutters):
             flush()
-            blocks.append(column_text([run]))
+            blocks.append(column_text([run], params))
         else:
             band.append(run)
     flush()
-    return join_blocks([column_text(header), *blocks, column_text(footer)])
+    furniture = (column_text(header, params), join_blocks(blocks), column_text(footer, params))
+    return "\n\n".join(part for part in furniture if part)  # a running line never goes on a sentence

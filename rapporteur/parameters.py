@@ -57,6 +57,13 @@ class ExtractionParams:
     rule_thickness: float = 2.5  # points: a path thinner than this is a table rule
     furniture_zone: float = 0.12  # running headers/footers sit in the top/bottom 12 % of the page...
     furniture_gap: float = 1.5  # ...cut off from the body by a gap of 1.5 median line heights
+    # A line starts a paragraph when it sits farther below the line above than `paragraph_pitch` times
+    # the column's line pitch (its lower quartile, at most `max_line_pitch` median line heights: a
+    # column of single-line paragraphs). Glyph boxes vary with ascenders and descenders; the pitch
+    # does not (a 9 pt text at 13 pt leading put every line after one without descenders apart).
+    paragraph_pitch: float = 1.3
+    max_line_pitch: float = 1.6
+    min_line_pitch: float = 0.8
 
 
 @dataclass(frozen=True)

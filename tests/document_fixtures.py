@@ -1,6 +1,8 @@
 """Generated French documents for the loader tests: a multi-column report PDF, a scan (an image-only
 PDF), a .docx, an .odt and a web page (reportlab, pillow, python-docx, odfpy, stdlib; nothing is
-downloaded). Ported from the extractor comparison of issue 13.
+downloaded). Ported from the extractor comparison of issue 13. Two more, written from issue 19's
+account of documents as printed: a two-page report drawn row by row across two columns, and a
+scanned deliberation whose decision runs over the page break.
 
 A plain module (like tiny_corpus.py), importable because tests/ is on sys.path. Every generator
 writes into `out_dir` and returns the path it wrote. The same arguments give the
@@ -824,6 +826,219 @@ def photo_page_pdf(out_dir: Path | str) -> Path:
     sheet.drawString(40, 60, PHOTO_CAPTION)
     sheet.showPage()
     sheet.save()
+    return path
+
+
+# --------------------------------------------------------------------------------------------
+# Documents as printed (issue 19, item 10): written from the description of what a new user tried
+# --------------------------------------------------------------------------------------------
+
+LAVOIR_HEADER = "Commune de Saint-Ours-les-Roches — Rapport d'activité 2023"
+LAVOIR_SENTENCE = (
+    "La commission permanente a voté une subvention de 48 500 euros pour la restauration du lavoir "
+    "communal de Saint-Ours-les-Roches, classé en 1987."
+)
+LAVOIR_WORKS = "Les travaux dureront six mois et seront suivis par l'architecte des bâtiments de France."
+# A sentence that runs from the foot of page 1, column 2, to the top of page 2, column 1.
+LAVOIR_ROADS = (
+    "Le programme de voirie a porté sur la réfection de la route des Granges et du chemin du Puy "
+    "de Côme, pour un montant de 126 000 euros."
+)
+# Each page: (column 1, column 2), one string per printed line; "" is a blank row, "# " a heading.
+_LAVOIR_PAGES: list[tuple[list[str], list[str]]] = [
+    (
+        [
+            "# Patrimoine et cadre de vie",
+            "La commune a poursuivi en 2023 la mise",
+            "en valeur de son petit patrimoine bâti,",
+            "avec le soutien du Département et de la",
+            "Fondation du patrimoine.",
+            "",
+            "Le four banal du hameau de Montjoly a",
+            "retrouvé sa toiture de lauzes après",
+            "quatre mois de chantier.",
+            "",
+            "La commission permanente a voté une",
+            "subvention de 48 500 euros pour la",
+        ],
+        [
+            "restauration du lavoir communal de",
+            "Saint-Ours-les-Roches, classé en 1987.",
+            "",
+            "Les travaux dureront six mois et seront",
+            "suivis par l'architecte des bâtiments de France.",
+            "",
+            "# Voirie et réseaux",
+            "Le programme de voirie a porté sur la",
+            "réfection de la route des Granges et",
+            "du chemin du Puy de Côme, pour un",
+        ],
+    ),
+    (
+        [
+            "montant de 126 000 euros.",
+            "",
+            "Le réseau d'eau potable du bourg a été",
+            "renouvelé sur 850 mètres, et douze",
+            "branchements en plomb ont été",
+            "remplacés.",
+            "",
+            "# Vie scolaire",
+            "L'école publique accueille 64 élèves",
+            "répartis en trois classes.",
+        ],
+        [
+            "La cantine sert chaque jour des repas",
+            "préparés avec des produits locaux, dont",
+            "la moitié issus de l'agriculture",
+            "biologique.",
+            "",
+            "Le conseil municipal a renouvelé la",
+            "convention avec le centre de loisirs",
+            "intercommunal pour les mercredis.",
+        ],
+    ),
+]
+
+
+def lavoir_report_pdf(out_dir: Path | str) -> Path:
+    """Two A4 pages in two columns with a 60 pt gutter, each text line drawn row by row across both
+    columns (so that the content stream interleaves them), a running header and `Page N` footers.
+
+    Column 1 of page 1 ends inside `LAVOIR_SENTENCE`, which column 2 finishes; `LAVOIR_ROADS` runs
+    from page 1 to page 2. Writes `<name>.truth.json`: the header, footer and the paragraphs of each
+    page in reading order."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    regular, bold = _register_fonts()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "rapport_lavoir.pdf"
+    width, height = A4
+    margin, gutter, size, leading, top = 50.0, 60.0, 9.0, 13.0, height - 90.0
+    col_w = (width - 2 * margin - gutter) / 2
+    sheet = canvas.Canvas(str(path), pagesize=A4, invariant=1)
+    sheet.setTitle("Rapport d'activité 2023")
+    sheet.setAuthor("Commune de Saint-Ours-les-Roches")
+    pages_truth = []
+    for number, columns in enumerate(_LAVOIR_PAGES, 1):
+        sheet.setFont(regular, 8)
+        sheet.drawString(margin, height - 40, LAVOIR_HEADER)
+        sheet.line(margin, height - 46, width - margin, height - 46)
+        for row in range(max(len(c) for c in columns)):  # row by row: column 1's line, then column 2's
+            for col, lines in enumerate(columns):
+                line = lines[row] if row < len(lines) else ""
+                if not line:
+                    continue
+                heading = line.startswith("# ")
+                sheet.setFont(bold if heading else regular, size)
+                sheet.drawString(margin + col * (col_w + gutter), top - row * leading, line.removeprefix("# "))
+        sheet.setFont(regular, 8)
+        sheet.drawCentredString(width / 2, 30, f"Page {number}")
+        sheet.showPage()
+        pages_truth.append({"header": LAVOIR_HEADER, "footer": f"Page {number}", "lines": [*columns[0], *columns[1]]})
+    sheet.save()
+    path.with_suffix(".truth.json").write_text(json.dumps({"pages": pages_truth}, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+CANTEEN_PRICE = "3,15 euros par enfant"
+# The sentence that runs over the page break of the scanned deliberation: page 1 ends after « à ».
+CANTEEN_SENTENCE = (
+    "Le conseil municipal, après en avoir délibéré, fixe le prix du repas servi au restaurant "
+    "scolaire à 3,15 euros par enfant à compter du 1er septembre 2024."
+)
+
+
+def scanned_deliberation_pdf(out_dir: Path | str, dpi: int = 300) -> Path:
+    """A two-page deliberation scanned as images only (no text layer), typed in one column; the
+    decision (`CANTEEN_SENTENCE`) starts on the last line of page 1 and ends on page 2, where
+    `CANTEEN_PRICE` is printed. Writes `<name>.txt`: the lines of each page, pages separated by form
+    feeds."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    px = lambda mm: round(mm / 25.4 * dpi)  # noqa: E731
+    w, h = px(210), px(297)
+    font = ImageFont.truetype(str(FONT_DIR / "liberation" / "LiberationSerif-Regular.ttf"), int(12 / 72 * dpi))
+    bold = ImageFont.truetype(str(FONT_DIR / "liberation" / "LiberationSerif-Bold.ttf"), int(14 / 72 * dpi))
+    line_h, left, right = int(17 / 72 * dpi), px(25), w - px(25)
+    blocks = [
+        ("h", "Délibération n° 2024-27 du conseil municipal de Saint-Ours-les-Roches"),
+        ("h", "Objet : tarifs de la restauration scolaire"),
+        (
+            "p",
+            "Le conseil municipal, réuni le 12 juin 2024 sous la présidence du maire, a examiné les tarifs "
+            "du restaurant scolaire pour l'année scolaire 2024-2025.",
+        ),
+        (
+            "p",
+            "Le restaurant scolaire sert en moyenne 58 repas par jour d'école aux élèves de l'école "
+            "publique, préparés sur place par deux agents communaux avec des produits locaux.",
+        ),
+        (
+            "p",
+            "Le prestataire chargé de la fourniture des denrées a informé la commune d'une hausse de ses "
+            "prix de 6 % au 1er juillet 2024, après une première hausse de 4 % l'année précédente.",
+        ),
+        (
+            "p",
+            "La commission des affaires scolaires s'est réunie le 28 mai 2024 ; elle propose de "
+            "répartir cette hausse entre la commune et les familles, et de maintenir le tarif réduit.",
+        ),
+        (
+            "p",
+            "Vu l'avis de la commission des affaires scolaires, et considérant la hausse du coût des "
+            "denrées alimentaires constatée par le prestataire au cours de l'année écoulée,",
+        ),
+        ("p", CANTEEN_SENTENCE),
+        (
+            "p",
+            "Les familles dont le quotient familial est inférieur à 700 euros bénéficient du tarif "
+            "réduit, fixé à un euro par repas.",
+        ),
+        ("p", "Adopté à l'unanimité des membres présents."),
+    ]
+    measure = ImageDraw.Draw(Image.new("L", (1, 1)))
+    pages: list[list[tuple[str, ImageFont.FreeTypeFont]]] = [[]]
+    for kind, text in blocks:
+        f = bold if kind == "h" else font
+        lines: list[str] = []
+        for word in text.split():
+            candidate = f"{lines[-1]} {word}" if lines else word
+            if lines and measure.textlength(candidate, font=f) <= right - left:
+                lines[-1] = candidate
+            else:
+                lines.append(word)
+        for i, line in enumerate(lines):
+            if text == CANTEEN_SENTENCE and i == len(lines) - 1:
+                pages.append([])  # the page break falls before the decision's last line
+            pages[-1].append((line, f))
+        pages[-1].append(("", f))
+    images, texts = [], []
+    for lines in pages:
+        img = Image.new("L", (w, h), 255)
+        draw = ImageDraw.Draw(img)
+        y = px(25)
+        for line, f in lines:
+            if line:
+                draw.text((left, y), line, font=f, fill=0)
+            y += line_h if line else line_h // 2
+        images.append(img)
+        texts.append("\n".join(line for line, _ in lines if line))
+    path = out_dir / "deliberation_cantine.pdf"
+    images[0].save(
+        path,
+        "PDF",
+        resolution=float(dpi),
+        save_all=True,
+        append_images=images[1:],
+        creationDate=FIXED_DATE.timetuple(),
+        modDate=FIXED_DATE.timetuple(),
+    )
+    path.with_suffix(".txt").write_text("\f".join(texts), encoding="utf-8")
     return path
 
 

@@ -42,7 +42,8 @@ class DocumentRecord:
 
 @dataclass(frozen=True)
 class Chunk:
-    """A passage of a document: `text == document_text[start:end]`."""
+    """A passage of a document: `text == document_text[start:end]`; it runs from page `page` to page
+    `page_end` (None when the document has no pages)."""
 
     id: str
     doc_id: str
@@ -51,11 +52,14 @@ class Chunk:
     text: str
     section: str
     page: int | None
+    page_end: int | None = None
 
 
 @dataclass(frozen=True)
 class Citation:
-    """Where a passage or an answer comes from; start/end are offsets in the document text."""
+    """Where a passage or an answer comes from; start/end are offsets in the document text, `page`
+    the page where the span starts and `page_end` the one where it ends (the same for a span on one
+    page; both None when the document has no pages)."""
 
     document_id: str
     title: str
@@ -66,6 +70,7 @@ class Citation:
     page: int | None
     start: int
     end: int
+    page_end: int | None = None
 
 
 def page_at(page_starts: tuple[int, ...] | None, offset: int) -> int | None:
@@ -73,6 +78,12 @@ def page_at(page_starts: tuple[int, ...] | None, offset: int) -> int | None:
     if not page_starts:
         return None
     return max(1, bisect.bisect_right(page_starts, offset))
+
+
+def page_range(page_starts: tuple[int, ...] | None, start: int, end: int) -> tuple[int | None, int | None]:
+    """First and last page of the span [start, end) (its last character's page); (None, None) when
+    unpaged."""
+    return page_at(page_starts, start), page_at(page_starts, max(start, end - 1))
 
 
 def section_at(sections: list[tuple[int, str]] | tuple[tuple[int, str], ...], offset: int) -> str:

@@ -35,6 +35,7 @@ size, so that a large bundle loads in seconds; "full" hashes everything; "sizes"
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import mmap
 import os
@@ -55,6 +56,7 @@ from rapporteur.bundle.model import (
     DocumentMeta,
     DocumentRecord,
     page_at,
+    page_range,
     passage_header,
     section_at,
 )
@@ -244,16 +246,18 @@ class ChunkTable(Sequence[Chunk]):
         return len(self.table)
 
     def __getitem__(self, i: int) -> Chunk:  # type: ignore[override]
-        d, start, end, b0, b1, page, section = (int(v) for v in self.table[i])
-        doc_id = self._documents[d].meta.id
+        d, start, end, b0, b1, _, section = (int(v) for v in self.table[i])
+        document = self._documents[d]
+        page, page_end = page_range(document.page_starts, start, end)  # the stored page is the first
         return Chunk(
-            f"{doc_id}#{i}",
-            doc_id,
+            f"{document.meta.id}#{i}",
+            document.meta.id,
             start,
             end,
             self._texts.read(b0, b1),
             self._paths[section],
-            None if page == NO_PAGE else page,
+            page,
+            page_end,
         )
 
     def __iter__(self) -> Iterator[Chunk]:
@@ -333,10 +337,13 @@ class Bundle:
         return section_at(self.documents[doc].sections, offset)
 
     def citation(self, chunk: int, start: int | None = None, end: int | None = None) -> Citation:
-        """Citation of a chunk, or of the span [start, end) of its document (its own section and page)."""
-        d, c_start, c_end, _, _, page, section = (int(v) for v in self.chunks.table[chunk])
+        """Citation of a chunk, or of the span [start, end) of its document (its own section and
+        pages: where the span starts and where it ends)."""
+        d, c_start, c_end, _, _, _, section = (int(v) for v in self.chunks.table[chunk])
         meta = self.documents[d].meta
         whole = start is None
+        start, end = c_start if start is None else start, c_end if end is None else end
+        page, page_end = page_range(self.documents[d].page_starts, start, end)
         return Citation(
             meta.id,
             meta.title,
@@ -344,9 +351,10 @@ class Bundle:
             meta.year,
             meta.kind,
             self.chunks._paths[section] if whole or not self.documents[d].sections else self.section_at(d, start),
-            (None if page == NO_PAGE else page) if whole else self.page_at(d, start),
-            c_start if whole else start,
-            c_end if end is None else end,
+            page,
+            start,
+            end,
+            page_end,
         )
 
     def passage_header(self, chunk: int) -> str:
@@ -461,6 +469,10 @@ def check_consistency(bundle: Bundle, spans: np.ndarray, paths: list[str]) -> No
     if len(spans) != n_docs or (n_docs and (spans[:, 0].min() < 0 or spans[:, 1].max() > len(bundle.texts))):
         raise _refused(root, "document spans do not match the texts file")
     lengths = spans[:, 2] if n_docs else np.zeros(0, np.int64)
+    for document, length in zip(bundle.documents, lengths, strict=True):  # citations read pages from them
+        starts = document.page_starts or ()
+        if any(b < a for a, b in itertools.pairwise(starts)) or (starts and not 0 <= starts[0] <= starts[-1] <= length):
+            raise _refused(root, f"page starts of {document.meta.id} are not in order within its text")
     for name, full, width in (("chunk", bundle.chunks.table, 7), ("sentence", bundle.sentences, 5)):
         if len(full) and (full.ndim != 2 or full.shape[1] != width or not np.issubdtype(full.dtype, np.integer)):
             raise _refused(root, f"{name} rows are not integer tables")

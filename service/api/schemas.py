@@ -93,7 +93,8 @@ class CitationOut(BaseModel):
     organisation: str | None
     year: int | None
     section: str
-    page: int | None
+    page: int | None = Field(description="Page où commence le passage (null : document sans pages).")
+    page_end: int | None = Field(description="Page où il finit : la même que `page` sur une seule page.")
     start: int
     end: int
     url: str = Field(description="Adresse du passage : /v1/documents/{document_id}?start=…&end=…")
@@ -198,7 +199,8 @@ class Span(BaseModel):
     context_start: int = Field(description="Position du début de `context_before` dans le document.")
     context_end: int = Field(description="Position de la fin de `context_after` dans le document.")
     section: str | None
-    page: int | None
+    page: int | None = Field(description="Page où commence le passage cité.")
+    page_end: int | None = Field(description="Page où il finit.")
 
 
 class DocumentDetail(BaseModel):
@@ -306,6 +308,7 @@ def citation_out(c: Citation, root_path: str = "") -> CitationOut:
         year=c.year,
         section=c.section,
         page=c.page,
+        page_end=c.page_end,
         start=c.start,
         end=c.end,
         url=document_url(c.document_id, c.start, c.end, root_path),

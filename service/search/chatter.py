@@ -49,6 +49,12 @@ _TEST_WORDS = frozenset(
 )
 _KEYBOARD_ROWS = ("azertyuiop", "qsdfghjklm", "wxcvbn", "qwertyuiop", "asdfghjkl", "zxcvbnm", "1234567890")
 _VOWELS = frozenset("aeiouy")
+# An interrogative word: « En combien de matchs ? » asks something, however few its words.
+_INTERROGATIVE = re.compile(
+    r"(?:^|[^\w'-])(?:combien|quand|comment|pourquoi|quel|quelle|quels|quelles|lequel|laquelle|lesquels|"
+    r"lesquelles|quoi|où|how|when|where|why|which|what)(?![\w'-])",
+    re.IGNORECASE,
+)
 
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 # Personal data typed by mistake: phone numbers (French and international), e-mail addresses.
@@ -74,8 +80,9 @@ def redact_personal_data(text: str) -> str:
     return text
 
 
-def _is_gibberish(folded: str) -> bool:
-    """Keyboard mash, one letter repeated, or a run of letters with hardly a vowel."""
+def _is_gibberish(folded: str, by_letters: bool = True) -> bool:
+    """Test input, keyboard mash, one letter repeated, or (when `by_letters`) a run of letters with
+    hardly a vowel."""
     if folded in _TEST_WORDS:
         return True
     letters = "".join(c for c in folded if c.isalpha())
@@ -83,7 +90,7 @@ def _is_gibberish(folded: str) -> bool:
         return True
     if len(folded) >= 4 and any(folded in row or folded[:5] in row for row in _KEYBOARD_ROWS):
         return True
-    if len(letters) >= 5:
+    if by_letters and len(letters) >= 5:
         vowels = sum(c in _VOWELS for c in letters)
         consonants = re.search(rf"[^aeiouy\W\d]{{{CHATTER_PARAMS.max_consonant_run + 1},}}", letters)
         if vowels / len(letters) < CHATTER_PARAMS.min_vowel_share or consonants:
@@ -98,6 +105,8 @@ def is_not_a_question(text: str, is_known: Callable[[str], bool], names_place: b
     gibberish, or a name: a capitalised word the corpus does not know, or any unknown word next
     to a phone number or e-mail address. `is_known(folded_word)` tells whether the corpus or the
     lexicon knows a word; `names_place` is True when the text names a place (a search in itself).
+    In an interrogative (« combien », « quand »…) a word is not taken for keyboard mash by its
+    letters alone: « En combien de matchs ? » is a short question, not « matchs » typed at random.
     """
     if names_place:
         return False
@@ -106,6 +115,7 @@ def is_not_a_question(text: str, is_known: Callable[[str], bool], names_place: b
     for start, end in reversed(personal):
         stripped = stripped[:start] + " " + stripped[end:]
     stripped = _THANKS.sub(" ", stripped)
+    by_letters = not _INTERROGATIVE.search(stripped)
     for match in _WORD.finditer(stripped):
         word = match.group()
         for part in re.split(r"['’-]", word):
@@ -114,7 +124,7 @@ def is_not_a_question(text: str, is_known: Callable[[str], bool], names_place: b
                 continue
             if folded in SMALL_TALK or folded in STOP_WORDS or folded in ENGLISH_STOP_WORDS:
                 continue
-            if _is_gibberish(folded) or _is_gibberish(fold(re.sub(r"\d+", "", part)) or "x"):
+            if _is_gibberish(folded, by_letters) or _is_gibberish(fold(re.sub(r"\d+", "", part)) or "x", by_letters):
                 continue
             known = is_known(folded)
             if not known and (personal or part[:1].isupper()):

@@ -16,7 +16,7 @@ def format_citation(c: Citation) -> str:
     if c.section:
         parts.append(c.section)
     if c.page:
-        parts.append(f"p. {c.page}")
+        parts.append(f"p. {c.page}" + (f"–{c.page_end}" if c.page_end and c.page_end > c.page else ""))
     parts.append(f"[{c.document_id} {c.start}–{c.end}]")
     return " · ".join(parts)
 

@@ -35,7 +35,7 @@ class DocumentSummary:
 
 @dataclass(frozen=True)
 class DocumentSpan:
-    """A span of a document, the text around it (whole words), its section and page."""
+    """A span of a document, the text around it (whole words), its section and the pages it runs over."""
 
     start: int
     end: int
@@ -46,6 +46,7 @@ class DocumentSpan:
     context_end: int
     section: str | None
     page: int | None
+    page_end: int | None
 
 
 class SpanError(ValueError):
@@ -130,6 +131,7 @@ class DocumentCatalog:
             context_end=hi,
             section=self.section_at(doc, start),
             page=self._bundle.page_at(doc, start),
+            page_end=self._bundle.page_at(doc, end - 1),
         )
 
 

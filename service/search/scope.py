@@ -12,12 +12,17 @@ gets no answer line (passages are still returned, except for an input that is no
 * **Period not covered**: the question asks about years (« en 2019 », « cette année », « l'an
   dernier ») that no document of the authorities concerned reports on. Time words that describe the
   caller's own situation (« je dors dehors en ce moment ») do not make the question about a period.
+
+The place and period checks read the documents' metadata; the passages retrieved may still give
+what they say is missing (a 2021 report states a figure of 2019, a département's report names a
+commune of another). `Scope.reconsider` looks at the top passages: when one states a year or names
+a place asked about, the question is not refused, and the answer's verification decides.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -94,18 +99,25 @@ _FIRST_PERSON = re.compile(r"\b(?:je|j'|me|m'|moi|mon|ma|mes|on|nous|nos|notre|i
 _CLAUSE = re.compile(r"[,;.!?…:()]|\bmais\b|\bet\b|\bparce que\b|\bcar\b")
 
 
+def written_years(text: str) -> set[int]:
+    """The years written in `text` (« 2019 »; not « 2019 euros »)."""
+    return {int(m.group(1)) for m in _YEAR.finditer(text) if not _QUANTITY_AFTER.match(text[m.end() :])}
+
+
 def asked_years(question: str, today: date) -> tuple[int, ...]:
     """Years the question asks about: written years and relative ones (« cette année », « l'an dernier »)."""
-    years: set[int] = set()
-    for match in _YEAR.finditer(question):
-        if not _QUANTITY_AFTER.match(question[match.end() :]):
-            years.add(int(match.group(1)))
+    years = written_years(question)
     folded = fold(question).replace("’", "'")
     for pattern, offset in _RELATIVE:
         for match in pattern.finditer(folded):
             if not _FIRST_PERSON.search(_clause_around(folded, match.start(), match.end())):
                 years.add(today.year + offset)
     return tuple(sorted(years))
+
+
+def _names(folded_name: str) -> re.Pattern[str]:
+    """A folded place name as a whole word of folded text (« lyon », not « lyonnais »)."""
+    return re.compile(rf"(?<![\w-]){re.escape(folded_name)}(?![\w-])")
 
 
 def _clause_around(text: str, start: int, end: int) -> str:
@@ -195,6 +207,21 @@ class Scope:
     def covered(self, place: Place) -> bool:
         """True when an indexed authority's territory overlaps `place`, or a document names it."""
         return place in self._mentioned or any(a.covers(place) for a in self.authorities)
+
+    def reconsider(self, no_answer: NoAnswer | None, passages: Sequence[str]) -> NoAnswer | None:
+        """`no_answer`, unless it is a place or period refusal and one of `passages` (the top ones
+        retrieved) names a place or states a year it was refused for: then None, and the answer's
+        verification decides."""
+        if no_answer is None or not passages:
+            return no_answer
+        if no_answer.reason == PERIOD_NOT_COVERED:
+            stated = set().union(*(written_years(p) for p in passages))
+            return None if stated.intersection(no_answer.years) else no_answer
+        if no_answer.reason == TERRITORY_NOT_COVERED:
+            folded = [fold(p) for p in passages]
+            named = (_names(fold(place)).search(text) for place in no_answer.places for text in folded)
+            return None if any(named) else no_answer
+        return no_answer
 
     def check(
         self,

@@ -1,6 +1,12 @@
 import pytest
 
-from indexer.cleaning import join_line_end_hyphens, normalize_text, remove_repeated_page_lines, words_of
+from indexer.cleaning import (
+    join_line_end_hyphens,
+    normalize_text,
+    remove_repeated_page_lines,
+    unwrap_lines,
+    words_of,
+)
 
 
 def test_french_typography_is_normalised():
@@ -73,9 +79,71 @@ def test_repeated_headers_and_footers_are_removed():
     assert cleaned[2] == "Collèges\nLe texte sur collèges.\nFin de Collèges."
 
 
-def test_few_pages_are_left_alone():
-    pages = ["Titre\nA", "Titre\nB"]
+def test_a_single_page_is_left_alone():
+    assert remove_repeated_page_lines(["Titre\nA\nPage 1"]) == ["Titre\nA\nPage 1"]
+
+
+def test_a_two_page_document_loses_its_running_header_and_page_numbers():
+    """Issue 19: a two-page report kept its running header and `Page 1` / `Page 2` footers as text."""
+    pages = [
+        "Commune de Saint-Ours — Rapport 2023\nPatrimoine\nLe lavoir est restauré.\nLe four aussi.\nPage 1",
+        "Commune de Saint-Ours — Rapport 2023\nVoirie\nLa route est refaite.\nPatrimoine\nPage 2",
+    ]
+    assert remove_repeated_page_lines(pages) == [
+        "Patrimoine\nLe lavoir est restauré.\nLe four aussi.",
+        "Voirie\nLa route est refaite.\nPatrimoine",  # at the top of one page, the foot of the other: kept
+    ]
+
+
+def test_two_pages_opening_with_two_numbered_headings_keep_them():
+    pages = [
+        "Délibération n° 2023-41\nLe conseil vote.\n- 1 -",
+        "Délibération n° 2023-42\nLe conseil vote encore.\n- 2 -",
+    ]
+    assert remove_repeated_page_lines(pages) == [
+        "Délibération n° 2023-41\nLe conseil vote.",
+        "Délibération n° 2023-42\nLe conseil vote encore.",
+    ]
+
+
+@pytest.mark.parametrize("number", ["Page 1", "1", "p. 1", "- 1 -", "1 / 2", "Page 1 sur 2"])
+def test_page_numbers_of_a_two_page_document_go(number: str):
+    other = number.replace("1", "2", 1)
+    pages = [f"Titre A\nTexte un.\n{number}", f"Titre B\nTexte deux.\n{other}"]
+    assert remove_repeated_page_lines(pages) == ["Titre A\nTexte un.", "Titre B\nTexte deux."]
+
+
+def test_three_pages_still_need_the_line_on_three():
+    pages = ["Titre\nA\nB\nC", "Titre\nD\nE\nF", "Autre\nG\nH\nI"]
     assert remove_repeated_page_lines(pages) == pages
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("La commission permanente a voté une\nsubvention de 48 500 euros.", "une subvention"),
+        ("la restauration du lavoir communal de\nSaint-Ours-les-Roches, classé.", "de Saint-Ours"),
+        ("avec le soutien du Département et de l'\nÉtat.", "de l'État"),
+        ("Le programme a porté sur la\n126e route.", "la 126e"),
+    ],
+)
+def test_a_line_break_inside_a_sentence_becomes_a_space(text: str, expected: str):
+    assert "\n" not in unwrap_lines(text) and expected in unwrap_lines(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Patrimoine et cadre de vie\nLa commune a poursuivi la mise en valeur de son patrimoine.",  # a title
+        "Le lavoir est restauré.\nLes travaux dureront six mois.",  # a sentence ends
+        "Les aides sont versées aux\n- familles\n- associations de",  # list items
+        "Canton | Montant de\nBugey | 350 000 €",  # table rows
+        "Chiffres clés 2023\n12 480 foyers accompagnés",  # a figure under a title
+        "Une phrase\n\ndu paragraphe suivant",  # a blank line is a paragraph break
+    ],
+)
+def test_other_line_breaks_stay(text: str):
+    assert unwrap_lines(text).count("\n") == text.count("\n")
 
 
 def test_line_end_hyphens_on_the_seed_corpus():

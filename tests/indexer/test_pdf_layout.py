@@ -82,3 +82,47 @@ def test_a_page_with_thousands_of_runs_is_read_in_plain_order_quickly() -> None:
     text = layout_page(runs, rules, 600.0, 2000.0)
     assert time.perf_counter() - started < 2.0
     assert text.count("ab") == 8000 and text.count("\n") == 159  # 160 lines of 50 runs
+
+
+def test_lines_at_a_roomy_pitch_stay_in_their_paragraph_whatever_their_descenders():
+    """Issue 19: 9 pt text at 13 pt pitch. A line without descenders (« communal de ») has a shorter
+    glyph box, and the gap under it looked like a paragraph break; the pitch does not change."""
+    texts = ["restauration du lavoir communal de", "Saint-Ours-les-Roches, classé en 1987.", None,
+             "Les travaux dureront six mois et seront", "suivis par l'architecte des bâtiments."]  # fmt: skip
+    runs = []
+    for row, text in enumerate(texts):
+        if text is None:  # a blank row
+            continue
+        baseline = 100 + 13 * row
+        descends = any(c in text for c in "gjpqy,")
+        runs.append(Run(307, baseline - 7, 520, baseline + (2 if descends else 0), text))
+    assert layout_page(runs, [], WIDTH, HEIGHT) == (
+        "restauration du lavoir communal de\nSaint-Ours-les-Roches, classé en 1987.\n\n"
+        "Les travaux dureront six mois et seront\nsuivis par l'architecte des bâtiments."
+    )
+
+
+def test_a_list_of_single_lines_set_apart_keeps_them_apart():
+    runs = [Run(50, 100 + 24 * i, 300, 109 + 24 * i, f"Point {i} du programme") for i in range(6)]
+    assert layout_page(runs, [], WIDTH, HEIGHT).count("\n\n") == 5
+
+
+def test_running_lines_are_never_joined_to_the_body():
+    header = [Run(50, 30, 400, 38, "Commune de Saint-Ours — Rapport 2023")]
+    footer = [Run(280, 810, 320, 818, "Page 1")]
+    body = _column(50, 545, 100, ["la route des Granges et du chemin du Puy de", "Côme, pour un"])
+    assert layout_page(header + body + footer, [], WIDTH, HEIGHT) == (
+        "Commune de Saint-Ours — Rapport 2023\n\nla route des Granges et du chemin du Puy de\nCôme, pour un\n\nPage 1"
+    )
+
+
+def test_small_runs_between_the_lines_do_not_set_the_line_pitch():
+    """Footnote calls or marks a few points under a line read as lines of their own; the distances
+    to them are not the column's line pitch, and do not set its lines apart."""
+    runs = []
+    for row in range(4):
+        top = 100 + 13 * row
+        runs.append(Run(50, top, 280, top + 9, f"ligne {row} du même paragraphe"))
+        if row < 3:
+            runs.append(Run(282, top + 10, 286, top + 14, "*"))
+    assert "\n\n" not in layout_page(runs, [], WIDTH, HEIGHT)

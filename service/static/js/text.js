@@ -3,7 +3,8 @@
  * `h` builds elements whose children are nodes or strings, and strings always become text nodes: every
  * piece of text that comes from the corpus or the API goes through here (or textContent), never innerHTML.
  * Also: query and text clean-up, French number formatting, highlight spans (the API counts offsets in
- * Unicode code points) and the one-line citation "organisation — title (year) · section · page N".
+ * Unicode code points) and the one-line citation "organisation — title (year) · section · p. N" ("p. N–M"
+ * for a passage over several pages).
  */
 
 /** Build an element; children are nodes or strings (strings become text nodes, never HTML). */
@@ -120,7 +121,14 @@ export function appendHighlighted(parent, text, spans, markClass) {
   return parent;
 }
 
-/** "organisation — title (year) · section · page N" */
+/** "p. 3", or "p. 1–2" for a span that runs from page 1 to page 2; "" for a document without pages. */
+export function pagesLabel(page, pageEnd) {
+  if (page === null || page === undefined || page === "") return "";
+  var last = pageEnd === null || pageEnd === undefined || pageEnd === "" ? page : pageEnd;
+  return "p. " + page + (Number(last) > Number(page) ? "–" + last : "");
+}
+
+/** "organisation — title (year) · section · p. N" (or "p. N–M" over several pages) */
 export function citationLine(c) {
   if (!c) return "";
   var head = [c.organisation, c.title]
@@ -132,7 +140,7 @@ export function citationLine(c) {
   if (c.year !== null && c.year !== undefined && c.year !== "") head += " (" + c.year + ")";
   var parts = [head];
   if (c.section && oneLine(c.section)) parts.push(oneLine(c.section));
-  if (c.page !== null && c.page !== undefined && c.page !== "") parts.push("page " + c.page);
+  parts.push(pagesLabel(c.page, c.page_end));
   return parts
     .filter(function (p) {
       return p && p.trim();

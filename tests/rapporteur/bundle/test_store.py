@@ -12,6 +12,7 @@ from tiny_corpus import write_corpus
 
 from indexer.build import build_index
 from rapporteur.bundle import store
+from rapporteur.bundle.model import page_range
 from rapporteur.bundle.store import load_bundle
 from rapporteur.embedders.hashing import HashingEmbedder
 from rapporteur.errors import BundleError
@@ -119,3 +120,32 @@ def test_citation_of_a_span_takes_its_own_section(tiny_index: Path) -> None:
     whole, span = bundle.citation(i), bundle.citation(i, start, start + 6)
     assert (whole.start, whole.end) == (chunk.start, chunk.end) and whole.section == chunk.section
     assert (span.start, span.end) == (start, start + 6) and "Petite enfance" in span.section
+
+
+def test_page_starts_out_of_order_are_refused(tiny_index: Path, tmp_path: Path) -> None:
+    """Citations take their page range from the page starts: a bundle whose starts run backwards or
+    past the text is refused on load, as other offsets are."""
+    copy = _copy(tiny_index, tmp_path)
+    rows = [json.loads(line) for line in (copy / "documents.jsonl").read_text(encoding="utf-8").splitlines()]
+    rows[0]["page_starts"] = [0, 40, 20]
+    (copy / "documents.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    manifest = json.loads((copy / store.MANIFEST).read_text(encoding="utf-8"))
+    manifest["files"] = store.fingerprint_files(copy)
+    (copy / store.MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(BundleError, match=r"page starts of .* are not in order"):
+        load_bundle(copy)
+    rows[0]["page_starts"] = [0, 20, 40]
+    (copy / "documents.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    manifest["files"] = store.fingerprint_files(copy)
+    (copy / store.MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    bundle = load_bundle(copy)  # in order: loaded, and a chunk over them cites its range
+    first = next(i for i, c in enumerate(bundle.chunks) if c.doc_id == rows[0]["id"] and c.start < 20 and c.end > 41)
+    citation, chunk = bundle.citation(first), bundle.chunks[first]
+    assert (citation.page, citation.page_end) == (chunk.page, chunk.page_end) == (1, 3)
+
+
+def test_a_span_over_a_page_break_cites_both_pages() -> None:
+    assert page_range((0, 100, 250), 90, 120) == (1, 2)
+    assert page_range((0, 100, 250), 100, 250) == (2, 2)  # ends on the last character of page 2
+    assert page_range((0, 100, 250), 10, 11) == (1, 1)
+    assert page_range(None, 10, 11) == (None, None)

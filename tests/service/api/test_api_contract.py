@@ -12,7 +12,7 @@ from rapporteur.bundle.store import load_bundle
 from rapporteur.text.analyzer import analyze
 from service.search.display import display_text
 
-CITATION_KEYS = {"document_id", "title", "organisation", "year", "section", "page", "start", "end", "url"}
+CITATION_KEYS = {"document_id", "title", "organisation", "year", "section", "page", "page_end", "start", "end", "url"}
 HIT_KEYS = {"rank", "score", "text", "highlights", "citation", "best_sentence"}
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -64,6 +64,19 @@ def test_questions_are_not_chatter(text: str) -> None:
     assert not is_not_a_question(text, known)
 
 
+@pytest.mark.parametrize(
+    "text", ["En combien de matchs ?", "Combien de sprints ?", "Quand ouvrent les stands ?", "Which matchs?"]
+)
+def test_a_short_interrogative_is_a_question(text: str) -> None:
+    """Issue 19: « matchs » has few vowels, and was taken for keyboard mash; in a question it is a word."""
+    assert not is_not_a_question(text, known)
+
+
+@pytest.mark.parametrize("text", ["Combien ?", "Quand ?", "Comment ça va ?", "combien qsdfgh ?", "quand azerty ?"])
+def test_an_interrogative_alone_or_with_mash_still_asks_nothing(text: str) -> None:
+    assert is_not_a_question(text, known)
+
+
 def test_a_place_alone_is_a_search() -> None:
     assert not is_not_a_question("Oyonnax", known, names_place=True)
 

@@ -114,6 +114,32 @@ def test_period_covered_or_not_asked(scope: Scope, question: str) -> None:
     assert check(scope, question) is None
 
 
+def test_a_period_refusal_gives_way_to_passages_that_state_the_year(scope: Scope) -> None:
+    """Issue 19: a 2022 report may give a figure of 2015; the answer's verification then decides."""
+    verdict = check(scope, "combien de bénéficiaires du RSA dans l'Ain en 2015 ?")
+    assert verdict is not None and verdict.reason == PERIOD_NOT_COVERED
+    assert (
+        scope.reconsider(verdict, ["Le RSA est versé à 8 000 foyers.", "En 2015, 7 200 foyers le touchaient."]) is None
+    )
+    assert scope.reconsider(verdict, ["En 2022, 8 000 foyers touchent le RSA."]) is verdict
+    assert scope.reconsider(verdict, ["Une aide de 2015 euros par foyer."]) is verdict  # an amount, not a year
+    assert scope.reconsider(verdict, []) is verdict
+
+
+def test_a_territory_refusal_gives_way_to_passages_that_name_the_place(scope: Scope) -> None:
+    verdict = check(scope, "centre municipal de santé grenoble")
+    assert verdict is not None and verdict.reason == TERRITORY_NOT_COVERED
+    assert scope.reconsider(verdict, ["Le centre de Grenoble accueille des patients de l'Ain."]) is None
+    assert scope.reconsider(verdict, ["Les Grenoblois et Grenoble-Alpes ne sont pas cités."]) is verdict
+    assert scope.reconsider(verdict, ["Le centre municipal de santé d'Alençon."]) is verdict
+
+
+def test_a_question_that_is_not_one_is_never_reconsidered(scope: Scope) -> None:
+    verdict = check(scope, "Allô, bonjour madame, vous m'entendez ?")
+    assert verdict is not None and scope.reconsider(verdict, ["Allô Alençon 2021, bonjour madame."]) is verdict
+    assert scope.reconsider(None, ["En 2015 à Grenoble."]) is None
+
+
 def test_no_question(scope: Scope) -> None:
     verdict = check(scope, "Allô, bonjour madame, vous m'entendez ?")
     assert verdict is not None and verdict.reason == NO_QUESTION

@@ -24,7 +24,7 @@ def one_line(text: str) -> str:
 
 
 def citation_line(c: dict) -> str:
-    """What the page must show for a citation: "organisation — title (year) · section · page N"."""
+    """What the page must show for a citation: "organisation — title (year) · section · p. N" (or "p. N–M")."""
     head = " — ".join(one_line(v) for v in (c.get("organisation"), c.get("title")) if v)
     if c.get("year") is not None:
         head += f" ({c['year']})"
@@ -32,7 +32,8 @@ def citation_line(c: dict) -> str:
     if c.get("section") and one_line(c["section"]):
         parts.append(one_line(c["section"]))
     if c.get("page") is not None:
-        parts.append(f"page {c['page']}")
+        last = c["page"] if c.get("page_end") is None else c["page_end"]
+        parts.append(f"p. {c['page']}" + (f"–{last}" if last > c["page"] else ""))
     return " · ".join(parts)
 
 
@@ -187,6 +188,28 @@ def test_question_shows_answer_first_then_highlighted_passages(page, base_url, a
     assert "Réponse trouvée" in page.locator("#status").inner_text()
     assert page.title().startswith(ANSWERED)
     shot(page, artifacts, "03-reponse", full_page=True)
+
+
+def test_a_citation_shows_the_pages_its_passage_runs_over(page, base_url):
+    """Issue 19: « p. 1–2 » for a passage over two pages, on the page and in the widget (both use
+    `citationLine` of js/text.js) and in the document view (`pagesLabel`)."""
+    page.goto("/")
+    lines = page.evaluate(
+        """async (url) => {
+            const { citationLine, pagesLabel } = await import(url);
+            const c = { organisation: "Commune", title: "Rapport", year: 2023, section: "Voirie" };
+            return [citationLine({ ...c, page: 1, page_end: 2 }), citationLine({ ...c, page: 3, page_end: 3 }),
+                    citationLine({ ...c, page: 3 }), citationLine({ ...c, page: null, page_end: null }),
+                    pagesLabel(4, 6)];
+        }""",
+        base_url + "/static/js/text.js",
+    )
+    head = "Commune — Rapport (2023) · Voirie"
+    assert lines == [f"{head} · p. 1–2", f"{head} · p. 3", f"{head} · p. 3", head, "p. 4–6"]
+    assert lines[:4] == [
+        citation_line({"organisation": "Commune", "title": "Rapport", "year": 2023, "section": "Voirie", **pages})
+        for pages in ({"page": 1, "page_end": 2}, {"page": 3, "page_end": 3}, {"page": 3}, {"page": None})
+    ]
 
 
 def test_loading_state_is_shown_while_the_service_works(page, artifacts):

@@ -5,7 +5,7 @@
 
 import { LatestRequest, fetchJson, isAbort } from "../api.js";
 import { els, showDocumentView } from "../page.js";
-import { clear, codePointMapper, copyLine, displayText, h, oneLine } from "../text.js";
+import { clear, codePointMapper, copyLine, displayText, h, oneLine, pagesLabel } from "../text.js";
 import { buildUrl, readUrl, searchPart } from "../url-state.js";
 import { loadFacets } from "./filters.js";
 import { clearError, setStatus, showError } from "./status.js";
@@ -34,6 +34,7 @@ function normaliseDocument(data, s) {
     },
     section: null,
     page: null,
+    pageEnd: null,
     before: "",
     span: "",
     after: "",
@@ -47,6 +48,7 @@ function normaliseDocument(data, s) {
     out.after = span.context_after || "";
     out.section = span.section;
     out.page = span.page;
+    out.pageEnd = span.page_end;
     out.truncatedBefore = Number(span.context_start) > 0;
     out.truncatedAfter = present(meta.characters) && Number(span.context_end) < Number(meta.characters);
     return out;
@@ -122,8 +124,9 @@ function renderDocument(s, data) {
     year: m.year,
     section: doc.section,
     page: doc.page,
+    page_end: doc.pageEnd,
   };
-  var where = [present(doc.section) ? oneLine(doc.section) : null, present(doc.page) ? "page " + doc.page : null]
+  var where = [present(doc.section) ? oneLine(doc.section) : null, pagesLabel(doc.page, doc.pageEnd) || null]
     .filter(Boolean)
     .join(" · ");
   els.docSpanMeta.textContent = hasSpan ? "Extrait cité" + (where ? " : " + where : "") : "";
