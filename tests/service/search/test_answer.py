@@ -43,7 +43,8 @@ SHORT = """# Cantine
 
 ## Tarifs de la cantine scolaire
 
-Le repas de midi à la cantine municipale coûte 3,15 euros. Il est facturé par enfant et par jour de présence à la cantine scolaire.
+Le repas de midi à la cantine municipale coûte 3,15 euros. Il est facturé par enfant
+et par jour de présence à la cantine scolaire.
 
 ## Transports scolaires
 
@@ -53,8 +54,9 @@ Le car scolaire passe à 7 h 45 devant la mairie, tous les jours de classe, et r
 
 @pytest.fixture(scope="module")
 def short_engine(tmp_path_factory: pytest.TempPathFactory) -> SearchEngine:
-    from indexer.build import build_index
     from tiny_corpus import write_corpus
+
+    from indexer.build import build_index
 
     base = tmp_path_factory.mktemp("short")
     corpus = write_corpus(base / "corpus", {"cantine.md": SHORT})
