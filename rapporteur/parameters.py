@@ -243,7 +243,7 @@ class TrainingParams:
     epochs: int = 1
     per_positive: int = 2  # questions kept per positive text and task (PIAF has ~5 per paragraph)
     batch_size: int = 32
-    learning_rate: float = 5e-5
+    learning_rate: float = 5e-4  # scales (as log factors), biases and LayerNorms: few parameters, a PEFT rate
     warmup_share: float = 0.1
     weight_decay: float = 0.01
     scale: float = 20.0  # 1 / temperature of the InfoNCE loss

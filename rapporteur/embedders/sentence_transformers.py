@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections.abc import Sequence
@@ -26,6 +27,18 @@ def resolve_model(model: str) -> str:
     except ImportError as exc:
         raise EmbedderError(f"model {model!r} needs the package {model!r}: {INSTALL_HINT}") from exc
     return str(module.get_model_path())
+
+
+SAME_MODEL_FILE = "rapporteur_embedder.json"
+
+
+def _same_model_as(folder: Path) -> dict | None:
+    """The embedder a sentence-transformers folder is an export of (`SAME_MODEL_FILE`), if any."""
+    try:
+        record = json.loads((folder / SAME_MODEL_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) and isinstance(record.get("name"), str) else None
 
 
 class SentenceTransformersEmbedder(Embedder):
@@ -58,6 +71,14 @@ class SentenceTransformersEmbedder(Embedder):
         except (OSError, ValueError, RuntimeError) as exc:  # RuntimeError: a device it cannot use
             raise EmbedderError(f"cannot load sentence-transformers model {model!r}: {exc}") from exc
         self.name = f"sentence-transformers:{model}"
+        # A folder exported from a model the C engine serves (training/export.py) names that model:
+        # its vectors are the engine's within quantization error, so the bundles it builds (on GPU
+        # actors, say) are served by the engine under that name.
+        same_as = _same_model_as(Path(path))
+        if same_as is not None:
+            self.name = same_as["name"]
+            query_prefix = same_as.get("query_prefix", query_prefix) if query_prefix is None else query_prefix
+            passage_prefix = same_as.get("passage_prefix", passage_prefix) if passage_prefix is None else passage_prefix
         get_dimension = getattr(self._model, "get_embedding_dimension", None) or (
             self._model.get_sentence_embedding_dimension
         )

