@@ -257,6 +257,7 @@ def bench_http(port: int, endpoint: str, questions: list[str], clients: int, rou
         "errors": len(errors),
         "error_samples": errors[:3],
         "latency": summary(ms),
+        "samples": ms,
     }
 
 
@@ -439,6 +440,10 @@ def render(results: dict) -> str:
             f"Ratio {hostile['ratio']:.2f}. Normal client statuses: {hostile['normal_statuses']};"
             f" hostile clients' statuses: {hostile['hostile_statuses']}.",
         ]
+    if results.get("models"):
+        from evals.bench_models import render as render_models
+
+        lines += ["", *render_models(results["models"])]
     goals = results["goals"]
     lines += [
         "",
@@ -502,6 +507,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-adversaries", action="store_true", help="do not time hostile clients")
     parser.add_argument("--skip-edge", action="store_true", help="do not probe slow and idle clients")
     parser.add_argument("--json", type=Path, help="also write the raw figures as JSON")
+    parser.add_argument(
+        "--compare",
+        nargs=2,
+        metavar=("BASELINE", "MODEL"),
+        default=("e5-small-q4", "e5-small-rapporteur-q4"),
+        help="two embedders whose build rate and one-client HTTP latency are compared in this run",
+    )
+    parser.add_argument("--skip-models", action="store_true", help="do not compare the two embedders")
     args = parser.parse_args(argv)
 
     # Build as `make index` does (the machine's default threads); query as `python -m service` does.
@@ -555,6 +568,11 @@ def main(argv: list[str] | None = None) -> int:
         question = most_expensive_question(embedder.count_tokens, QUERY.max_tokens)
         with tempfile.TemporaryDirectory(prefix="rapporteur-bench-") as tmp:
             results["adversaries"] = bench_adversaries(args.index, questions, question, Path(tmp) / "server.log")
+    if not args.skip_models:
+        from evals.bench_models import bench_models
+
+        print(f"comparing {args.compare[0]} and {args.compare[1]}…", file=sys.stderr)
+        results["models"] = bench_models(args.corpus, tuple(args.compare), questions, bench_http, summary)
     results["load_end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     results["goals"] = goals(results)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -108,7 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     diag.add_argument("--split", choices=("dev", "test", "all"), default="dev")
     diag.add_argument("--index", type=Path, default=None)
     diag.add_argument("--json", action="store_true", help="print hit rates as JSON")
-    piaf = sub.add_parser("piaf", help="index the held-out PIAF articles per embedder and ask their questions over HTTP")
+    piaf = sub.add_parser(
+        "piaf", help="index the held-out PIAF articles per embedder and ask their questions over HTTP"
+    )
     piaf.add_argument("--embedder", action="append", required=True, help="an embedder; the last one is compared")
     piaf.add_argument("--out", type=Path, default=None, help="write the figures as JSON")
     piaf.add_argument("--limit", type=int, default=None, help="ask only the first N questions")

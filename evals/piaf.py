@@ -161,7 +161,12 @@ def summarize(outcomes: dict[str, list[dict[str, bool]]], articles: int) -> dict
     for name in names[:-1]:
         other = np.array([r["selection"] for r in outcomes[name]])
         margins[f"{new} selection - {name} selection"] = bootstrap_difference(selection, other)
-    return {"questions": len(next(iter(outcomes.values()))), "articles": articles, "systems": systems, "margins": margins}
+    return {
+        "questions": len(next(iter(outcomes.values()))),
+        "articles": articles,
+        "systems": systems,
+        "margins": margins,
+    }
 
 
 def render(result: dict) -> str:

@@ -217,7 +217,7 @@ def train(
             optimizer.step()
             scheduler.step()
             step += 1
-            losses.append(float(loss))
+            losses.append(float(loss.detach()))
             bar.set_postfix(loss=f"{np.mean(losses[-20:]):.3f}", task="/".join(sorted(limit)))
         top.eval()
         figures = evaluate(encoder)

@@ -1,10 +1,10 @@
 """Quality gate: retrieval and answers on the held-out test split must not fall below what was measured.
 
-Measured on 2026-12-02 (evals/report.md, e5-small-q4, answer confidence fitted on the dev split and
-the training questions for 90 % precision on dev): hybrid hit@5 0.862, MRR@10 0.741, hit@10 0.897,
-lexical hit@5 0.793, dense hit@5 0.707; answers shown for 0.414 of the answerable questions, right
-for 0.792 of those; abstention 0.973 on the unanswerable ones, 1.000 on chit-chat and on other
-territories. The floors below are those figures minus about one question of the split; the
+Measured on 2026-12-07 (evals/report.md, e5-small-rapporteur-q4, answer confidence fitted on the
+dev split and the training questions for 90 % precision on dev): hybrid hit@5 0.879, MRR@10 0.762,
+hit@10 0.897, lexical hit@5 0.793, dense hit@5 0.810; answers shown for 0.362 of the answerable
+questions, right for 0.857 of those; abstention 0.973 on the unanswerable ones, 1.000 on chit-chat
+and on other territories. The floors below are those figures minus about one question of the split; the
 abstention on chit-chat and other territories must stay whole.
 """
 
@@ -31,8 +31,8 @@ def results(metrics: dict) -> dict:
 
 def test_hybrid_ranking_holds(results: dict):
     hybrid = results["hybrid"]
-    assert hybrid["hit@5"] >= 0.84
-    assert hybrid["mrr@10"] >= 0.72
+    assert hybrid["hit@5"] >= 0.86
+    assert hybrid["mrr@10"] >= 0.74
     assert hybrid["hit@10"] >= 0.87
 
 
@@ -44,8 +44,8 @@ def test_hybrid_beats_each_retriever_alone(results: dict):
 
 def test_answers_shown_are_right(results: dict):
     hybrid = results["hybrid"]
-    assert hybrid["answer_rate"] >= 0.39
-    assert hybrid["answer_precision"] >= 0.75
+    assert hybrid["answer_rate"] >= 0.34
+    assert hybrid["answer_precision"] >= 0.80
 
 
 def test_abstention_holds(metrics: dict):

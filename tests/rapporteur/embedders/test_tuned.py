@@ -39,7 +39,9 @@ def model_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_the_layers_are_joined_once_and_checked(model_dir: Path, tmp_path: Path):
     path = tuned.joined_model_path("test-model")
     assert path.is_relative_to(tmp_path / "cache") and path.stat().st_size == shipped_model_path().stat().st_size
-    assert E5File.read(path).array("l11.oln.b") == pytest.approx(E5File.read(shipped_model_path()).array("l11.oln.b") / 2)
+    assert E5File.read(path).array("l11.oln.b") == pytest.approx(
+        E5File.read(shipped_model_path()).array("l11.oln.b") / 2
+    )
     stamp = path.stat().st_mtime_ns
     tuned.joined_model_path.cache_clear()
     assert tuned.joined_model_path("test-model") == path and path.stat().st_mtime_ns == stamp  # reused
