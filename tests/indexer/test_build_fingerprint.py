@@ -34,7 +34,13 @@ def test_the_inputs_are_every_module_the_build_imports_and_the_gazetteer_files()
     assert "rapporteur.parameters" not in inputs.modules  # hashed by value, build-time sets only
     assert "indexer.cli" not in inputs.modules and "indexer.ray_execution" not in inputs.modules
     data = {path.relative_to(ROOT).as_posix() for path in inputs.data}
-    assert data == {"rapporteur/text/data/places.tsv.gz", "rapporteur/text/data/territories.tsv"}
+    # The gazetteer, and the tuned model's layers (the registry can create its embedder).
+    assert data == {
+        "rapporteur/text/data/places.tsv.gz",
+        "rapporteur/text/data/territories.tsv",
+        "rapporteur/embedders/data/e5-small-rapporteur-q4.json",
+        "rapporteur/embedders/data/e5-small-rapporteur-q4.layers.npz",
+    }
 
 
 def test_only_build_time_parameters_are_hashed() -> None:

@@ -26,9 +26,9 @@ NEW_REPORT = (
 JOB_WAIT_S = 180.0
 
 
-def _processes_naming(marker: str) -> list[str]:
-    """Processes whose command line holds `marker`, and children of this process (zombies included)."""
-    found = []
+def _processes() -> dict[int, tuple[str, str, int]]:
+    """Every process but this one: pid -> (state, command line, parent pid)."""
+    found = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
             continue
@@ -37,10 +37,28 @@ def _processes_naming(marker: str) -> list[str]:
             stat = (entry / "stat").read_text()
         except OSError:  # gone meanwhile
             continue
-        parent = int(stat.rsplit(")", 1)[1].split()[1])
-        if marker in cmdline or parent == os.getpid():
-            found.append(f"{entry.name} ({stat.split()[2]}): {cmdline[:200]}")
+        found[int(entry.name)] = (stat.split()[2], cmdline, int(stat.rsplit(")", 1)[1].split()[1]))
     return found
+
+
+_BEFORE: set[int] = set()
+
+
+@pytest.fixture(autouse=True)
+def _processes_before() -> None:
+    """The processes that ran before the test (a session's Ray workers, say): not the job's."""
+    _BEFORE.clear()
+    _BEFORE.update(_processes())
+
+
+def _processes_naming(marker: str) -> list[str]:
+    """Processes started during the test whose command line holds `marker`, and children of this
+    process started during the test (zombies included)."""
+    return [
+        f"{pid} ({state}): {cmdline[:200]}"
+        for pid, (state, cmdline, parent) in _processes().items()
+        if pid not in _BEFORE and (marker in cmdline or parent == os.getpid())
+    ]
 
 
 def _run_job(jobs: CorpusJobs, start) -> Job:
