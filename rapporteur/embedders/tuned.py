@@ -34,10 +34,14 @@ def layers_path(name: str = TUNED_NAME) -> Path:
     return DATA_DIR / f"{name}.layers.npz"
 
 
+def _home_cache() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rapporteur" / "models"
+
+
 def cache_dir() -> Path:
-    """Where joined model files are kept (`$XDG_CACHE_HOME/rapporteur/models`, else a temporary
+    """Where joined model files are written (`$XDG_CACHE_HOME/rapporteur/models`, else a temporary
     directory when the home cache cannot be written)."""
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rapporteur" / "models"
+    base = _home_cache()
     try:
         base.mkdir(parents=True, exist_ok=True)
         probe = base / f".probe-{os.getpid()}"
@@ -65,9 +69,12 @@ def joined_model_path(name: str = TUNED_NAME) -> Path:
         manifest = json.loads(manifest_path(name).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise EmbedderError(f"the {name} embedder's files are missing ({manifest_path(name)}): run make model") from exc
-    target = cache_dir() / f"{name}-{manifest['sha256'][:16]}.bin"
-    if target.exists() and target.stat().st_size == manifest["size"] and sha256_of(target) == manifest["sha256"]:
-        return target
+    file_name = f"{name}-{manifest['sha256'][:16]}.bin"
+    # A file joined before, perhaps in a cache this process cannot write (a container image's).
+    for joined in (_home_cache() / file_name, cache_dir() / file_name):
+        if joined.exists() and joined.stat().st_size == manifest["size"] and sha256_of(joined) == manifest["sha256"]:
+            return joined
+    target = cache_dir() / file_name
     base_path = shipped_model_path()
     if sha256_of(base_path) != manifest["base_sha256"]:
         raise EmbedderError(

@@ -76,3 +76,13 @@ def test_the_committed_tuned_model_embeds_differently_from_the_shipped_one():
     assert ours.name == "e5-small-rapporteur-q4" and ours.dimension == shipped.dimension == 384
     a, b = ours.embed(texts, "passage"), shipped.embed(texts, "passage")
     assert np.linalg.norm(a) == pytest.approx(1.0, abs=1e-4) and 0.5 < float(a[0] @ b[0]) < 0.999
+
+
+def test_a_file_joined_in_a_cache_this_process_cannot_write_is_used(
+    model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    joined = tuned.joined_model_path("test-model")  # as an image build joins it
+    tuned.joined_model_path.cache_clear()
+    elsewhere = tmp_path / "writable"
+    monkeypatch.setattr(tuned, "cache_dir", lambda: elsewhere)  # the home cache is read-only now
+    assert tuned.joined_model_path("test-model") == joined and not elsewhere.exists()
