@@ -32,7 +32,7 @@ SHAPES = ((2, 1, 256), (2, 1, 64), (1, 2, 256))
 def seed_texts(index: Path, count: int) -> list[str]:
     """The first `count` texts of the bundle, as the build embeds them: passages, then sentences."""
     bundle = load_bundle(index, verify="sizes")
-    texts = [f"{bundle.passage_header(i)}\n{bundle.chunk_text(i)}" for i in range(min(count, len(bundle.chunks.table)))]
+    texts = [bundle.embedded_passage(i) for i in range(min(count, len(bundle.chunks.table)))]
     i = 0
     while len(texts) < count and i < len(bundle.sentences):
         texts.append(bundle.sentence_text(i))

@@ -17,7 +17,6 @@ the question). Differences between systems are paired, with a 95 % bootstrap int
 from __future__ import annotations
 
 import json
-import re
 import tempfile
 import urllib.request
 from collections.abc import Sequence
@@ -28,7 +27,7 @@ import numpy as np
 
 from evals.live_server import start_service
 from indexer.sentences import sentence_spans
-from rapporteur.text.analyzer import analyze
+from rapporteur.text.analyzer import analyze, slugify
 from training.data import piaf_paragraphs
 
 BOOTSTRAP = 2000
@@ -42,22 +41,18 @@ class PiafQuestion:
     article: str  # document id
 
 
-def _slug(title: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", title.casefold()).strip("-")[:60] or "article"
-
-
 def write_corpus(target: Path) -> list[PiafQuestion]:
     """The held-out articles as markdown files with a manifest; returns their questions."""
     target.mkdir(parents=True, exist_ok=True)
     articles: dict[str, list[str]] = {}
     questions = []
     for paragraph in piaf_paragraphs("heldout"):
-        doc_id = _slug(paragraph.article)
+        doc_id = slugify(paragraph.article)
         articles.setdefault(paragraph.article, []).append(paragraph.text)
         questions += [PiafQuestion(q, answer, doc_id) for q, _, answer in paragraph.questions]
     manifest = []
     for title, paragraphs in articles.items():
-        doc_id = _slug(title)
+        doc_id = slugify(title)
         (target / f"{doc_id}.md").write_text(f"# {title}\n\n" + "\n\n".join(paragraphs) + "\n", encoding="utf-8")
         manifest.append(
             f'[documents.{doc_id}]\nfile = "{doc_id}.md"\ntitle = {json.dumps(title, ensure_ascii=False)}\n'
@@ -129,9 +124,9 @@ def run(embedders: Sequence[str], work: Path, limit: int | None = None) -> dict:
     questions = write_corpus(work / "corpus")[:limit]
     outcomes: dict[str, list[dict[str, bool]]] = {}
     for name in embedders:
-        index = work / f"index-{_slug(name)}"
+        index = work / f"index-{slugify(name)}"
         build_index(work / "corpus", index, create_embedder(name))
-        with start_service(index, work / f"service-{_slug(name)}.log") as server:
+        with start_service(index, work / f"service-{slugify(name)}.log") as server:
             outcomes[name] = [judge(q, ask(server.url, q.question)) for q in questions]
     return summarize(outcomes, len({q.article for q in questions}))
 

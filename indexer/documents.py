@@ -24,7 +24,7 @@ from indexer.derived import is_glossary, places_named
 from indexer.loaders import load_file
 from indexer.periods import years_reported
 from indexer.sentences import sentence_spans
-from rapporteur.bundle.model import DocumentRecord, page_at, passage_header
+from rapporteur.bundle.model import DocumentRecord, embedded_passage, page_at
 from rapporteur.bundle.writer import DocumentParts
 from rapporteur.errors import LoaderError
 from rapporteur.parameters import CHUNKING, ChunkingParams
@@ -138,7 +138,7 @@ def _cut(entry: CorpusEntry, params: ChunkingParams, data: bytes | None) -> CutD
         record,
         chunks,
         sentences,
-        [analyze(f"{passage_header(meta.organisation, c.section)}\n{c.text}") for c in chunks],
+        [analyze(embedded_passage(meta.organisation, c.section, c.text)) for c in chunks],
         [is_glossary(c.text) for c in chunks],
         stats,
     )

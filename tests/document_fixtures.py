@@ -409,6 +409,22 @@ def multicolumn_report_pdf(
 IMAGE_PAGES_SEED = 77
 
 
+def _save_scan(images: list, texts: list[str], path: Path, dpi: int) -> Path:
+    """Page images as an image-only PDF (fixed dates), with their text beside it (`.txt`, pages
+    separated by form feeds) for the OCR's character error rate."""
+    images[0].save(
+        path,
+        "PDF",
+        resolution=float(dpi),
+        save_all=True,
+        append_images=images[1:],
+        creationDate=FIXED_DATE.timetuple(),
+        modDate=FIXED_DATE.timetuple(),
+    )
+    path.with_suffix(".txt").write_text("\f".join(texts), encoding="utf-8")
+    return path
+
+
 def image_only_pdf(
     out_dir: Path | str, dpi: int = 300, degrade: int = 0, name: str | None = None, turn: int = 0
 ) -> Path:
@@ -472,18 +488,7 @@ def image_only_pdf(
             img = img.rotate(turn, expand=True)
         images.append(img)
         texts.append("\n".join(lines_out))
-    path = out_dir / f"{name}.pdf"
-    images[0].save(
-        path,
-        "PDF",
-        resolution=float(dpi),
-        save_all=True,
-        append_images=images[1:],
-        creationDate=FIXED_DATE.timetuple(),
-        modDate=FIXED_DATE.timetuple(),
-    )
-    path.with_suffix(".txt").write_text("\f".join(texts), encoding="utf-8")
-    return path
+    return _save_scan(images, texts, out_dir / f"{name}.pdf", dpi)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1028,18 +1033,7 @@ def scanned_deliberation_pdf(out_dir: Path | str, dpi: int = 300) -> Path:
             y += line_h if line else line_h // 2
         images.append(img)
         texts.append("\n".join(line for line, _ in lines if line))
-    path = out_dir / "deliberation_cantine.pdf"
-    images[0].save(
-        path,
-        "PDF",
-        resolution=float(dpi),
-        save_all=True,
-        append_images=images[1:],
-        creationDate=FIXED_DATE.timetuple(),
-        modDate=FIXED_DATE.timetuple(),
-    )
-    path.with_suffix(".txt").write_text("\f".join(texts), encoding="utf-8")
-    return path
+    return _save_scan(images, texts, out_dir / "deliberation_cantine.pdf", dpi)
 
 
 def truth(path: Path) -> dict:

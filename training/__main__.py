@@ -15,6 +15,7 @@ import json
 import logging
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 from rapporteur.embedders.registry import create_embedder
@@ -74,7 +75,7 @@ def train_model(args: argparse.Namespace) -> int:
     summary = train(encoder, examples, evaluator, work / "train-log.jsonl")
     tensors = block_scaled_tensors(encoder.model, encoder.source, TRAINING.frozen_layers)
     summary["sources"] = list(sources)
-    summary["pairs"] = _counts(examples)
+    summary["pairs"] = dict(Counter(f"{e.source}/{e.task}" for e in examples))
     summary["total_seconds"] = round(time.time() - started, 1)
     (work / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     if args.out is not None:
@@ -89,14 +90,6 @@ def train_model(args: argparse.Namespace) -> int:
         export_sentence_transformers(encoder, args.sentence_transformers)
         print(f"wrote the sentence-transformers folder {args.sentence_transformers}")
     return 0
-
-
-def _counts(examples) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for e in examples:
-        key = f"{e.source}/{e.task}"
-        counts[key] = counts.get(key, 0) + 1
-    return counts
 
 
 def export_st(args: argparse.Namespace) -> int:

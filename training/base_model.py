@@ -25,24 +25,25 @@ PREFIXES = {"query": "query: ", "passage": "passage: "}
 _SPACES = re.compile(" {2,}")
 
 
+# The submodules of a `BertLayer` and the short names of their tensors in the file
+# (`l<layer>.<short>.w` / `.b`): the Q4_0 matrices with their biases, then the LayerNorms.
+LINEARS = {
+    "attention.self.query": "q",
+    "attention.self.key": "k",
+    "attention.self.value": "v",
+    "attention.output.dense": "ao",
+    "intermediate.dense": "fi",
+    "output.dense": "fo",
+}
+NORMS = {"attention.output.LayerNorm": "aln", "output.LayerNorm": "oln"}
+
+
 def _layer_names(layer: int) -> dict[str, str]:
     """The file's tensor names for one encoder layer, keyed by their `BertModel` parameter name."""
-    base = f"encoder.layer.{layer}."
-    names = {
-        "attention.self.query": "q",
-        "attention.self.key": "k",
-        "attention.self.value": "v",
-        "attention.output.dense": "ao",
-        "intermediate.dense": "fi",
-        "output.dense": "fo",
-    }
     out = {}
-    for module, short in names.items():
-        out[f"{base}{module}.weight"] = f"l{layer}.{short}.w"
-        out[f"{base}{module}.bias"] = f"l{layer}.{short}.b"
-    for module, short in (("attention.output.LayerNorm", "aln"), ("output.LayerNorm", "oln")):
-        out[f"{base}{module}.weight"] = f"l{layer}.{short}.w"
-        out[f"{base}{module}.bias"] = f"l{layer}.{short}.b"
+    for module, short in (LINEARS | NORMS).items():
+        out[f"encoder.layer.{layer}.{module}.weight"] = f"l{layer}.{short}.w"
+        out[f"encoder.layer.{layer}.{module}.bias"] = f"l{layer}.{short}.b"
     return out
 
 

@@ -104,10 +104,10 @@ def piaf_paragraphs(part: PiafPart, path: Path = PIAF_PATH) -> list[Paragraph]:
     return out
 
 
-def piaf_examples(part: PiafPart, path: Path = PIAF_PATH) -> list[Example]:
-    """Question -> gold sentence and question -> paragraph, for every PIAF question of `part`."""
+def piaf_examples(paragraphs: Sequence[Paragraph]) -> list[Example]:
+    """Question -> gold sentence and question -> paragraph, for every question of `paragraphs`."""
     out = []
-    for paragraph in piaf_paragraphs(part, path):
+    for paragraph in paragraphs:
         for question, start, answer in paragraph.questions:
             gold = paragraph.sentence_of(start)
             if gold is None:
@@ -174,14 +174,9 @@ def fiche_examples(package_dir: Path, max_chars: int = 1500) -> list[Example]:
 # -- the project's corpus ------------------------------------------------------------------------------
 
 
-def _embedded_passage(bundle: Bundle, chunk: int) -> str:
-    """A chunk as the build embeds it: its header, a line break, its text."""
-    return f"{bundle.passage_header(chunk)}\n{bundle.chunk_text(chunk)}"
-
-
 def _evidence_chunk(bundle: Bundle, document_id: str, evidence: str) -> tuple[int, int] | None:
     """(chunk, sentence) of the corpus that best holds `evidence` in document `document_id`."""
-    doc = next((i for i, d in enumerate(bundle.documents) if d.meta.id == document_id), None)
+    doc = bundle.doc_index.get(document_id)
     if doc is None:
         return None
     best: tuple[float, int, int] | None = None
@@ -208,7 +203,7 @@ def project_examples(bundle: Bundle, questions_path: Path) -> list[Example]:
             chunk, sentence = found
             group = f"corpus:{q.document_id}"
             out.append(Example(q.question, bundle.sentence_text(sentence), "sentence", "questions", group))
-            out.append(Example(q.question, _embedded_passage(bundle, chunk), "passage", "questions", group))
+            out.append(Example(q.question, bundle.embedded_passage(chunk), "passage", "questions", group))
     return out
 
 

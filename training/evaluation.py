@@ -19,6 +19,7 @@ import numpy as np
 from evals.dataset import load_questions
 from evals.matching import evidence_coverage
 from rapporteur.bundle.store import Bundle
+from rapporteur.parameters import TRAINING
 from training.base_model import E5Encoder
 from training.data import piaf_paragraphs
 
@@ -37,12 +38,12 @@ class DevEvaluator:
     def __init__(self, bundle: Bundle, split: str = "dev") -> None:
         self.paragraphs = piaf_paragraphs("dev")
         self.bundle = bundle
-        self.passages = [f"{bundle.passage_header(i)}\n{bundle.chunk_text(i)}" for i in range(len(bundle.chunks))]
+        self.passages = [bundle.embedded_passage(i) for i in range(len(bundle.chunks))]
         self.corpus: list[_CorpusQuestion] = []
         for q in load_questions(split=split):
             if not q.answerable:
                 continue
-            doc = next((i for i, d in enumerate(bundle.documents) if d.meta.id == q.document_id), None)
+            doc = bundle.doc_index.get(q.document_id)
             if doc is None:
                 continue
             chunks = [int(c) for c in np.flatnonzero(bundle.chunk_doc == doc)]
@@ -78,9 +79,9 @@ class DevEvaluator:
                     owners.append(p)
         if not questions:
             return {}
-        q = encoder.embed(questions, "query", max_length=64)
-        s = encoder.embed(sentences, "passage", max_length=96)
-        paras = encoder.embed([p.text for p in self.paragraphs], "passage", max_length=256)
+        q = encoder.embed(questions, "query", max_length=TRAINING.max_query_tokens)
+        s = encoder.embed(sentences, "passage", max_length=TRAINING.max_sentence_tokens)
+        paras = encoder.embed([p.text for p in self.paragraphs], "passage", max_length=TRAINING.max_passage_tokens)
         right, reciprocal = 0, 0.0
         for i, (gold, p) in enumerate(zip(golds, owners, strict=True)):
             lo = starts[p]
@@ -93,7 +94,7 @@ class DevEvaluator:
     def _corpus(self, encoder: E5Encoder) -> dict[str, float]:
         if not self.corpus:
             return {}
-        q = encoder.embed([c.question for c in self.corpus], "query", max_length=64)
+        q = encoder.embed([c.question for c in self.corpus], "query", max_length=TRAINING.max_query_tokens)
         passages = encoder.embed(self.passages, "passage", max_length=512)
         wanted = sorted({s for c in self.corpus for s in c.sentences})
         vectors = dict(

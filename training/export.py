@@ -15,9 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
+from rapporteur.checksums import file_sha256
 from rapporteur.embedders.e5_format import E5File, write_patched
 from rapporteur.embedders.sentence_transformers import SAME_MODEL_FILE
-from rapporteur.embedders.tuned import TUNED_NAME, sha256_of
+from rapporteur.embedders.tuned import TUNED_NAME
 from training.base_model import PREFIXES, E5Encoder
 
 
@@ -32,11 +33,11 @@ def export_layers(source: E5File, tensors: dict[str, bytes], name: str, out_dir:
     manifest = {
         "name": name,
         "base": source.path.name,
-        "base_sha256": sha256_of(source.path),
+        "base_sha256": file_sha256(source.path),
         "tuned_layers": sorted({int(t[1:].split(".")[0]) for t in tensors}),
         "tensors": len(tensors),
-        "layers_sha256": sha256_of(layers),
-        "sha256": sha256_of(joined),
+        "layers_sha256": file_sha256(layers),
+        "sha256": file_sha256(joined),
         "size": joined.stat().st_size,
         "training": card,
     }

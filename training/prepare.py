@@ -34,8 +34,9 @@ def training_examples(
 ) -> list[Example]:
     """The pairs of `sources`, each with up to `negatives` mined hard negatives."""
     examples: list[Example] = []
+    piaf = piaf_paragraphs("train")
     if "piaf" in sources:
-        examples += piaf_examples("train")
+        examples += piaf_examples(piaf)
     if "fiches" in sources and fiches_dir is not None:
         examples += fiche_examples(fiches_dir)
     if "questions" in sources:
@@ -45,17 +46,14 @@ def training_examples(
     log.info("pairs: %s", dict(Counter(f"{e.source}/{e.task}" for e in examples)))
     # Every sentence of the PIAF training articles and of the corpus can be a negative, not only
     # the positives; passages likewise.
-    piaf = piaf_paragraphs("train")
     extra = {
         ("piaf", "sentence"): [p.sentence_text(i) for p in piaf for i in range(len(p.sentences))],
         ("piaf", "passage"): [p.text for p in piaf],
         ("questions", "sentence"): [bundle.sentence_text(i) for i in range(len(bundle.sentences))],
-        ("questions", "passage"): [
-            f"{bundle.passage_header(i)}\n{bundle.chunk_text(i)}" for i in range(len(bundle.chunks))
-        ],
+        ("questions", "passage"): [bundle.embedded_passage(i) for i in range(len(bundle.chunks))],
         ("headings", "passage"): [bundle.chunk_text(i) for i in range(len(bundle.chunks))],
     }
-    answers = _piaf_answers()
+    answers = {q: answer for p in piaf for q, _, answer in p.questions}
     evidence = _project_evidence()
 
     def is_right(example: Example, text: str) -> bool:
@@ -67,10 +65,6 @@ def training_examples(
         return False
 
     return mine(examples, embedder, extra, negatives, is_right)
-
-
-def _piaf_answers() -> dict[str, str]:
-    return {q: answer for p in piaf_paragraphs("train") for q, _, answer in p.questions}
 
 
 def _project_evidence() -> dict[str, tuple[str, ...]]:

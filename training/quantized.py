@@ -15,16 +15,7 @@ import numpy as np
 import torch
 
 from rapporteur.embedders.e5_format import BLOCK, Q4_BLOCK, E5File
-
-# The BertLayer submodules that hold a Q4_0 matrix, by their file tensor suffix.
-LINEARS = {
-    "attention.self.query": "q",
-    "attention.self.key": "k",
-    "attention.self.value": "v",
-    "attention.output.dense": "ao",
-    "intermediate.dense": "fi",
-    "output.dense": "fo",
-}
+from training.base_model import LINEARS, NORMS
 
 
 class BlockScaledLinear(torch.nn.Module):
@@ -84,7 +75,7 @@ def block_scaled_tensors(model: torch.nn.Module, source: E5File, first_layer: in
                 raise TypeError(f"layer {index} {path} is not block-scaled")
             out[f"l{index}.{short}.w"] = module.stored_bytes()
             out[f"l{index}.{short}.b"] = module.bias.detach().numpy().astype("<f4").tobytes()
-        for path, short in (("attention.output.LayerNorm", "aln"), ("output.LayerNorm", "oln")):
+        for path, short in NORMS.items():
             norm = layer.get_submodule(path)
             out[f"l{index}.{short}.w"] = norm.weight.detach().numpy().astype("<f4").tobytes()
             out[f"l{index}.{short}.b"] = norm.bias.detach().numpy().astype("<f4").tobytes()

@@ -204,7 +204,6 @@ def train(
         losses = []
         bar = tqdm(make_batches(examples, params, rng), desc=f"epoch {epoch}/{params.epochs}", unit="batch")
         for batch in bar:
-            limit = {e.task for e in batch.examples}
             queries = top([cache.states[("query", e.query)] for e in batch.examples])
             documents = top(
                 [cache.states[("passage", e.positive)] for e in batch.examples]
@@ -218,7 +217,7 @@ def train(
             scheduler.step()
             step += 1
             losses.append(float(loss.detach()))
-            bar.set_postfix(loss=f"{np.mean(losses[-20:]):.3f}", task="/".join(sorted(limit)))
+            bar.set_postfix(loss=f"{np.mean(losses[-20:]):.3f}", task=batch.examples[0].task)
         top.eval()
         figures = evaluate(encoder)
         history.append(

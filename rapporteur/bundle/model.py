@@ -95,3 +95,8 @@ def section_at(sections: list[tuple[int, str]] | tuple[tuple[int, str], ...], of
 def passage_header(organisation: str | None, section: str) -> str:
     """Context prepended to a chunk for embedding and BM25: who wrote it and where it sits."""
     return " · ".join(part for part in (organisation, section) if part)
+
+
+def embedded_passage(organisation: str | None, section: str, text: str) -> str:
+    """A chunk as it is embedded and indexed: its header, a line break, its text."""
+    return f"{passage_header(organisation, section)}\n{text}"

@@ -55,11 +55,12 @@ from rapporteur.bundle.model import (
     Citation,
     DocumentMeta,
     DocumentRecord,
+    embedded_passage,
     page_at,
     page_range,
-    passage_header,
     section_at,
 )
+from rapporteur.checksums import file_sha256
 from rapporteur.errors import BundleError
 from rapporteur.text.analyzer import ANALYZER_VERSION
 
@@ -79,14 +80,6 @@ DOCUMENT_STATS = ("characters", "chunks", "sentences", "pages", "years_reported"
 
 
 # -- the index directory ---------------------------------------------------------------------------
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def sampled_sha256(path: Path) -> str:
@@ -357,10 +350,11 @@ class Bundle:
             page_end,
         )
 
-    def passage_header(self, chunk: int) -> str:
-        """Who wrote the chunk and where it sits (what was embedded and indexed with its text)."""
-        d, _, _, _, _, _, section = (int(v) for v in self.chunks.table[chunk])
-        return passage_header(self.documents[d].meta.organisation, self.chunks._paths[section])
+    def embedded_passage(self, chunk: int) -> str:
+        """The chunk as the build embedded and indexed it (`model.embedded_passage`)."""
+        d, _, _, b0, b1, _, section = (int(v) for v in self.chunks.table[chunk])
+        organisation = self.documents[d].meta.organisation
+        return embedded_passage(organisation, self.chunks._paths[section], self.texts.read(b0, b1))
 
 
 def _refused(root: Path, what: str) -> BundleError:

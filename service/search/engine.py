@@ -252,8 +252,8 @@ class SearchEngine:
         signals = self.signals(plan, mode, self.allowed_chunks(filters))
         hits = self.cut(plan, signals.candidates, self.fuse(plan, signals), max(k, self.answers.params.passages))
         out_of_scope = self.scope.reconsider(out_of_scope, [h.text for h in hits[: self.answers.params.passages]])
-        extraction = answering.extract(self.answers, plan, hits, signals.sentences, k)
-        found = None if out_of_scope is not None else extraction.candidate
+        extraction = answering.extract(self.answers, plan, hits, signals.sentences, k, out_of_scope is None)
+        found = extraction.candidate
         answer = None
         confidence = 0.0
         candidate = None

@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from rapporteur.checksums import file_sha256
 from rapporteur.embedders import tuned
 from rapporteur.embedders.e5_format import E5File, encode_tensor, shipped_model_path
 from rapporteur.errors import EmbedderError
@@ -27,7 +28,7 @@ def model_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     joined[t.offset : t.offset + t.nbytes] = raw
     manifest = {
         "name": "test-model",
-        "base_sha256": tuned.sha256_of(base.path),
+        "base_sha256": file_sha256(base.path),
         "sha256": __import__("hashlib").sha256(bytes(joined)).hexdigest(),
         "size": len(joined),
     }
