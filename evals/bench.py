@@ -19,26 +19,19 @@ what else runs on it: the report records both.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import platform
-import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlencode
-
-import numpy as np
 
 from evals.adversarial import bench_adversaries, most_expensive_question
 from evals.dataset import load_questions
 from evals.live_server import start_service
+from evals.load import bench_http, summary, timed, timed_build
 from evals.report_sections import keep_sections
 from rapporteur.bundle.store import resolve_bundle
 from rapporteur.embedders import create_embedder
@@ -52,25 +45,6 @@ SERVER_START_TIMEOUT_S = 300.0
 
 
 # -- helpers ------------------------------------------------------------------------------------------
-
-
-def summary(ms: list[float]) -> dict[str, float]:
-    """p50, p99 and mean of latencies in milliseconds."""
-    if not ms:
-        return {"n": 0, "p50": float("nan"), "p99": float("nan"), "mean": float("nan")}
-    values = np.asarray(ms, dtype=np.float64)
-    return {
-        "n": len(ms),
-        "p50": float(np.percentile(values, 50)),
-        "p99": float(np.percentile(values, 99)),
-        "mean": float(values.mean()),
-    }
-
-
-def timed(fn: Callable[[], object]) -> float:
-    started = time.perf_counter()
-    fn()
-    return (time.perf_counter() - started) * 1000
 
 
 def machine_info() -> dict[str, object]:
@@ -108,17 +82,6 @@ def machine_info() -> dict[str, object]:
 # -- build ----------------------------------------------------------------------------------------------
 
 
-def _timed_build(corpus: Path, index: Path, env: dict[str, str], *flags: str) -> float:
-    started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "indexer", "build", str(corpus), "--out", str(index), "--quiet", *flags],
-        cwd=ROOT,
-        env=env,
-        check=True,
-    )
-    return time.perf_counter() - started
-
-
 def bench_build(corpus: Path, env: dict[str, str]) -> dict[str, object]:
     """`python -m indexer build` timed from the shell: cold (empty directory and cache), warm (forced
     rebuild reusing the embedding cache), then the up-to-date check."""
@@ -126,11 +89,11 @@ def bench_build(corpus: Path, env: dict[str, str]) -> dict[str, object]:
 
     with tempfile.TemporaryDirectory(prefix="rapporteur-bench-") as tmp:
         index = Path(tmp) / "index"
-        cold_s = _timed_build(corpus, index, env)
+        cold_s = timed_build(corpus, index, env)
         cold = current_manifest(index) or {}
-        warm_s = _timed_build(corpus, index, env, "--force")
+        warm_s = timed_build(corpus, index, env, "--force")
         warm = current_manifest(index) or {}
-        check_s = _timed_build(corpus, index, env)
+        check_s = timed_build(corpus, index, env)
     counts = cold.get("counts", {})
     return {
         "embedder": cold.get("embedder", {}).get("name", "?"),
@@ -194,71 +157,6 @@ def bench_in_process(index: Path, questions: list[str], rounds: int) -> dict[str
 
 
 # -- over HTTP ------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Calls:
-    """Latencies and failures of one client."""
-
-    ms: list[float] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-
-def _request(conn: http.client.HTTPConnection, endpoint: str, question: str) -> tuple[int, bytes]:
-    if endpoint == "search":
-        conn.request("GET", "/v1/search?" + urlencode({"q": question, "k": 10}))
-    else:
-        body = json.dumps({"question": question, "k": 5}).encode()
-        conn.request("POST", "/v1/ask", body=body, headers={"Content-Type": "application/json"})
-    response = conn.getresponse()
-    return response.status, response.read()
-
-
-def _client(port: int, endpoint: str, questions: list[str], calls: Calls) -> None:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        for q in questions:
-            started = time.perf_counter()
-            try:
-                status, _ = _request(conn, endpoint, q)
-            except (OSError, http.client.HTTPException) as exc:
-                calls.errors.append(repr(exc))
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-                continue
-            calls.ms.append((time.perf_counter() - started) * 1000)
-            if status != 200:
-                calls.errors.append(f"HTTP {status}")
-    finally:
-        conn.close()
-
-
-def bench_http(port: int, endpoint: str, questions: list[str], clients: int, rounds: int) -> dict[str, object]:
-    """`clients` keep-alive connections, each sending every question `rounds` times (rotated order)."""
-    per_client = [
-        [q for _ in range(rounds) for q in questions[i % len(questions) :] + questions[: i % len(questions)]]
-        for i in range(clients)
-    ]
-    calls = [Calls() for _ in range(clients)]
-    threads = [threading.Thread(target=_client, args=(port, endpoint, per_client[i], calls[i])) for i in range(clients)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - started
-    ms = [m for c in calls for m in c.ms]
-    errors = [e for c in calls for e in c.errors]
-    return {
-        "clients": clients,
-        "requests": sum(len(q) for q in per_client),
-        "wall_s": wall,
-        "throughput": len(ms) / wall if wall else float("nan"),
-        "errors": len(errors),
-        "error_samples": errors[:3],
-        "latency": summary(ms),
-        "samples": ms,
-    }
 
 
 def bench_slow_clients(index: Path) -> dict[str, object] | None:
@@ -572,7 +470,7 @@ def main(argv: list[str] | None = None) -> int:
         from evals.bench_models import bench_models
 
         print(f"comparing {args.compare[0]} and {args.compare[1]}…", file=sys.stderr)
-        results["models"] = bench_models(args.corpus, tuple(args.compare), questions, bench_http, summary)
+        results["models"] = bench_models(args.corpus, tuple(args.compare), questions)
     results["load_end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     results["goals"] = goals(results)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -7,30 +7,17 @@ the run falls on both; the figures are medians over every round, and their ratio
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
-from evals.live_server import ROOT, start_service
-
-# `evals.bench.bench_http(port, endpoint, questions, clients, rounds)`: passed in by `evals.bench`,
-# which imports this module.
-HttpRun = Callable[[int, str, list[str], int, int], dict]
+from evals.live_server import start_service
+from evals.load import bench_http, summary, timed_build
 
 
 def _cold_build(corpus: Path, index: Path, embedder: str) -> dict[str, float]:
     from rapporteur.bundle.store import current_manifest
 
-    started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "indexer", "build", str(corpus), "--out", str(index), "--quiet", "--embedder", embedder],
-        cwd=ROOT,
-        check=True,
-    )
-    seconds = time.perf_counter() - started
+    seconds = timed_build(corpus, index, None, "--embedder", embedder)
     embedded = (current_manifest(index) or {}).get("counts", {}).get("embedded", 0)
     return {"seconds": seconds, "embedded": embedded, "texts_per_s": embedded / seconds if seconds else 0.0}
 
@@ -39,8 +26,6 @@ def bench_models(
     corpus: Path,
     models: tuple[str, str],
     questions: list[str],
-    bench_http: HttpRun,
-    summary: Callable[[list[float]], dict[str, float]],
     rounds: int = 4,
 ) -> dict:
     """Cold builds with each model, then alternating one-client HTTP rounds."""

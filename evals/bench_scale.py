@@ -31,7 +31,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from evals.bench import summary, timed
+from evals.load import summary, timed
 from evals.report_sections import replace_section
 from evals.synthetic_corpus import write_corpus
 from service.serving import bundle_size
@@ -124,9 +124,9 @@ def probe(index: Path, rounds: int = 2) -> dict[str, object]:
 
 
 def bench_http(index: Path, log: Path) -> dict[str, object]:
-    from evals.bench import bench_http as http_calls
     from evals.dataset import load_questions
     from evals.live_server import start_service
+    from evals.load import bench_http as http_calls
 
     questions = [q.question for q in load_questions(split="dev")]
     started = time.perf_counter()
