@@ -250,6 +250,9 @@ class TrainingParams:
     weight_decay: float = 0.01
     scale: float = 20.0  # 1 / temperature of the InfoNCE loss
     negatives_top: int = 4  # each step draws one hard negative among an example's best mined ones
+    # A sentence's hard negatives begin with the other sentences of its passage (what the answer line
+    # chooses among) before the mined ones.
+    sibling_negatives: bool = False
     max_query_tokens: int = 64
     max_sentence_tokens: int = 96
     max_passage_tokens: int = 256

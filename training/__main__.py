@@ -44,10 +44,11 @@ def train_model(args: argparse.Namespace) -> int:
     import torch
 
     from training.base_model import load_encoder
-    from training.data import cap_per_positive, read_jsonl, write_jsonl
+    from training.data import cap_per_positive, piaf_paragraphs, read_jsonl, write_jsonl
     from training.evaluation import DevEvaluator
     from training.export import export_layers, export_sentence_transformers
-    from training.prepare import training_examples
+    from training.mining import with_sibling_negatives
+    from training.prepare import answer_checker, sentence_siblings, training_examples
     from training.quantized import block_scaled_tensors, to_plain_linears
     from training.train import train
 
@@ -63,6 +64,7 @@ def train_model(args: argparse.Namespace) -> int:
         TRAINING,
         epochs=args.epochs or TRAINING.epochs,
         learning_rate=args.learning_rate or TRAINING.learning_rate,
+        sibling_negatives=TRAINING.sibling_negatives if args.sibling_negatives is None else args.sibling_negatives,
     )
     torch.manual_seed(params.seed)
     work: Path = args.work
@@ -75,6 +77,9 @@ def train_model(args: argparse.Namespace) -> int:
         fiches = args.fiches if "fiches" in sources else None
         examples = training_examples(bundle, fiches, create_embedder("e5-small-q4"), sources)
         write_jsonl(examples, work / "train.jsonl")
+    if params.sibling_negatives:
+        piaf = piaf_paragraphs("train")
+        examples = with_sibling_negatives(examples, sentence_siblings(piaf, bundle), is_right=answer_checker(piaf))
     examples = cap_per_positive(examples, params.per_positive)
     encoder = load_encoder()
     evaluator = DevEvaluator(bundle)
@@ -121,6 +126,12 @@ def main(argv: list[str] | None = None) -> int:
     model.add_argument("--sentence-transformers", type=Path, default=None)
     model.add_argument("--epochs", type=int, default=None, help=f"default {TRAINING.epochs}")
     model.add_argument("--learning-rate", type=float, default=None, help=f"default {TRAINING.learning_rate}")
+    model.add_argument(
+        "--sibling-negatives",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help=f"a sentence's negatives begin with its passage's other sentences (default {TRAINING.sibling_negatives})",
+    )
     st = commands.add_parser("export-st", help="write the committed tuned model as a sentence-transformers folder")
     st.add_argument("out", type=Path)
     args = parser.parse_args(argv)

@@ -92,3 +92,29 @@ def mine(
                         break
                 out[i] = dataclasses.replace(e, negatives=tuple(negatives))
     return out
+
+
+def with_sibling_negatives(
+    examples: Sequence[Example],
+    siblings: dict[str, tuple[str, ...]],
+    per_example: int = 8,
+    is_right: Callable[[Example, str], bool] | None = None,
+) -> list[Example]:
+    """Sentence examples whose negatives begin with the other sentences of the positive's passage
+    (mined ones first, in their order), then the other mined negatives; `per_example` at most.
+
+    The answer line chooses among the sentences of a few passages: the sentence beside the answer,
+    on the same topic, is the mistake to learn away."""
+    out = []
+    for e in examples:
+        near = siblings.get(e.positive, ()) if e.task == "sentence" else ()
+        if not near:
+            out.append(e)
+            continue
+        skip = {e.positive, *e.also_right}
+        near_set = set(near)
+        first = [t for t in e.negatives if t in near_set]
+        first += [t for t in near if t not in first and t not in skip and not (is_right and is_right(e, t))]
+        rest = [t for t in e.negatives if t not in near_set]
+        out.append(dataclasses.replace(e, negatives=tuple((first + rest)[:per_example])))
+    return out

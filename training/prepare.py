@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 from evals.dataset import QUESTIONS_PATH
@@ -12,6 +13,7 @@ from rapporteur.bundle.store import Bundle
 from rapporteur.embedders.base import Embedder
 from training.data import (
     Example,
+    Paragraph,
     fiche_examples,
     heading_examples,
     piaf_examples,
@@ -53,6 +55,18 @@ def training_examples(
         ("questions", "passage"): [bundle.embedded_passage(i) for i in range(len(bundle.chunks))],
         ("headings", "passage"): [bundle.chunk_text(i) for i in range(len(bundle.chunks))],
     }
+    return mine(examples, embedder, extra, negatives, answer_checker(piaf))
+
+
+def _project_evidence() -> dict[str, tuple[str, ...]]:
+    from evals.dataset import load_questions
+
+    return {q.question: tuple(q.evidence) for q in load_questions(TRAINING_QUESTIONS, split="train")}
+
+
+def answer_checker(piaf: list[Paragraph]) -> Callable[[Example, str], bool]:
+    """`is_right(example, text)`: whether `text` answers the example's question too (a PIAF text
+    holding its answer, a corpus text holding its evidence), so that it is never a negative."""
     answers = {q: answer for p in piaf for q, _, answer in p.questions}
     evidence = _project_evidence()
 
@@ -64,10 +78,20 @@ def training_examples(
             return any(evidence_coverage(ev, text) >= 0.6 for ev in evidence.get(example.query, ()))
         return False
 
-    return mine(examples, embedder, extra, negatives, is_right)
+    return is_right
 
 
-def _project_evidence() -> dict[str, tuple[str, ...]]:
-    from evals.dataset import load_questions
+def sentence_siblings(piaf: list[Paragraph], bundle: Bundle) -> dict[str, tuple[str, ...]]:
+    """For every sentence of the PIAF training paragraphs and of the corpus's passages, the other
+    sentences of its paragraph or passage(s): the texts the answer line chooses among."""
+    siblings: dict[str, dict[str, None]] = defaultdict(dict)
 
-    return {q.question: tuple(q.evidence) for q in load_questions(TRAINING_QUESTIONS, split="train")}
+    def add(texts: list[str]) -> None:
+        for text in texts:
+            siblings[text].update(dict.fromkeys(t for t in texts if t != text))
+
+    for paragraph in piaf:
+        add([paragraph.sentence_text(i) for i in range(len(paragraph.sentences))])
+    for chunk in range(len(bundle.chunks)):
+        add([bundle.sentence_text(int(s)) for s in bundle.sentences_of(chunk)])
+    return {text: tuple(others) for text, others in siblings.items()}
