@@ -64,6 +64,12 @@ def heading_level(line: str, next_line: str = "") -> int | None:
     return None
 
 
+def heading_title(line: str) -> str:
+    """A heading line's title, without its markdown hashes or triangle bullet."""
+    title = _MARKDOWN.sub(r"\2", line.strip())
+    return _TRIANGLE.sub(r"\1", title).strip()
+
+
 def find_headings(text: str) -> list[Heading]:
     """Every heading of `text`, in order."""
     headings: list[Heading] = []
@@ -73,8 +79,6 @@ def find_headings(text: str) -> list[Heading]:
         next_line = next((ln for ln in lines[i + 1 : i + 3] if ln.strip()), "")
         level = heading_level(line, next_line)
         if level is not None:
-            title = _MARKDOWN.sub(r"\2", line.strip())
-            title = _TRIANGLE.sub(r"\1", title).strip()
-            headings.append(Heading(level, title, offset, offset + len(line)))
+            headings.append(Heading(level, heading_title(line), offset, offset + len(line)))
         offset += len(line) + 1
     return headings

@@ -62,8 +62,8 @@ def train_model(args: argparse.Namespace) -> int:
         return 2
     params = dataclasses.replace(
         TRAINING,
-        epochs=args.epochs or TRAINING.epochs,
-        learning_rate=args.learning_rate or TRAINING.learning_rate,
+        epochs=TRAINING.epochs if args.epochs is None else args.epochs,
+        learning_rate=TRAINING.learning_rate if args.learning_rate is None else args.learning_rate,
         sibling_negatives=TRAINING.sibling_negatives if args.sibling_negatives is None else args.sibling_negatives,
     )
     torch.manual_seed(params.seed)

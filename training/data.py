@@ -27,6 +27,7 @@ from typing import Literal
 
 from evals.dataset import load_questions
 from evals.matching import evidence_coverage
+from indexer.sections import heading_level, heading_title
 from indexer.sentences import sentence_spans
 from rapporteur.bundle.model import SECTION_SEPARATOR
 from rapporteur.bundle.store import Bundle
@@ -215,23 +216,37 @@ def heading_examples(bundle: Bundle, min_words: int = 3) -> list[Example]:
     out, seen = [], set()
     for chunk in range(len(bundle.chunks)):
         path = bundle.chunks[chunk].section
-        heading = path.split(SECTION_SEPARATOR)[-1].strip()
+        heading = _heading_of(bundle, chunk)
         key = (int(bundle.chunk_doc[chunk]), path)
         if key in seen or len(heading.split()) < min_words or heading.casefold() in _GENERIC_HEADINGS:
             continue
         seen.add(key)
-        text = _without_heading(bundle.chunk_text(chunk), heading)
-        if len(text) < 200:
-            continue
+        text = passage_without_heading(bundle, chunk)
+        if len(text) < 200 or _mostly_headings(text):
+            continue  # too short, or a table of contents
         doc = bundle.documents[int(bundle.chunk_doc[chunk])].meta.id
         out.append(Example(heading, text, "passage", "headings", f"corpus:{doc}"))
     return out
 
 
-def _without_heading(text: str, heading: str) -> str:
-    """`text` without the heading lines it starts with (the pair would otherwise match itself)."""
-    lines = text.split("\n")
-    while lines and (not lines[0].strip() or lines[0].strip().casefold() == heading.casefold()):
+def _mostly_headings(text: str, lines: int = 4) -> bool:
+    """True when most of the first `lines` lines of `text` are headings (a table of contents)."""
+    first = [line for line in text.split("\n") if line.strip()][: lines + 1]
+    pairs = list(zip(first[:lines], [*first[1:], ""][:lines], strict=True))
+    return sum(heading_level(line, nxt) is not None for line, nxt in pairs) * 2 > len(pairs)
+
+
+def _heading_of(bundle: Bundle, chunk: int) -> str:
+    return bundle.chunks[chunk].section.split(SECTION_SEPARATOR)[-1].strip()
+
+
+def passage_without_heading(bundle: Bundle, chunk: int) -> str:
+    """The chunk's text without the lines of its own section heading it starts with: a heading's
+    pair would otherwise match itself, and the pool of negatives must hold passages in that form
+    too (the positive's own passage with its heading is not a negative)."""
+    heading = _heading_of(bundle, chunk).casefold()
+    lines = bundle.chunk_text(chunk).split("\n")
+    while lines and (not lines[0].strip() or heading_title(lines[0]).casefold() == heading):
         lines.pop(0)
     return "\n".join(lines)
 

@@ -16,6 +16,7 @@ from training.data import (
     Paragraph,
     fiche_examples,
     heading_examples,
+    passage_without_heading,
     piaf_examples,
     piaf_paragraphs,
     project_examples,
@@ -53,7 +54,7 @@ def training_examples(
         ("piaf", "passage"): [p.text for p in piaf],
         ("questions", "sentence"): [bundle.sentence_text(i) for i in range(len(bundle.sentences))],
         ("questions", "passage"): [bundle.embedded_passage(i) for i in range(len(bundle.chunks))],
-        ("headings", "passage"): [bundle.chunk_text(i) for i in range(len(bundle.chunks))],
+        ("headings", "passage"): [passage_without_heading(bundle, i) for i in range(len(bundle.chunks))],
     }
     return mine(examples, embedder, extra, negatives, answer_checker(piaf))
 

@@ -7,8 +7,10 @@
   biases and the LayerNorms train (`training.quantized`), so the file holds the result exactly.
 - **Loss.** InfoNCE (sentence-transformers' MultipleNegativesRankingLoss): each query against
   its positive, the other positives of its batch and one mined hard negative per query, scaled by
-  `scale` (1 / temperature). A batch holds one source and one task; a text that is the positive of
-  another query of the batch, or that answers too, is masked rather than counted as a negative.
+  `scale` (1 / temperature). A batch holds one source and one task; a document of the batch that is
+  the query's own positive text again, or one known to answer it too (`Example.also_right`: a PIAF
+  sentence holding the same answer), is masked rather than counted as a negative. Other answering
+  texts are kept out of the mined negatives (`training.mining`), not out of the batch.
 - **Evaluator.** `training.evaluation.DevEvaluator` after every epoch (PIAF dev articles and the
   project's dev questions); the epoch with the best dev score is kept.
 """
@@ -30,7 +32,7 @@ from tqdm import tqdm
 from transformers.masking_utils import create_bidirectional_mask
 
 from rapporteur.parameters import TRAINING, TrainingParams
-from training.base_model import E5Encoder
+from training.base_model import E5Encoder, mean_pool
 from training.data import Example
 from training.quantized import make_block_scaled
 
@@ -45,32 +47,32 @@ def max_tokens(params: TrainingParams, kind: Kind, task: str) -> int:
 
 
 class PrefixCache:
-    """Hidden states after the frozen layers, per (kind, text), kept as float16."""
+    """Hidden states after the frozen layers, per (kind, text, max tokens), kept as float16."""
 
     def __init__(self, encoder: E5Encoder, frozen_layers: int, batch_size: int = 64) -> None:
         self.encoder = encoder
         self.frozen_layers = frozen_layers
         self.batch_size = batch_size
-        self.states: dict[tuple[Kind, str], torch.Tensor] = {}
+        self.states: dict[tuple[Kind, str, int], torch.Tensor] = {}
 
     def add(self, items: Sequence[tuple[Kind, str, int]], progress: bool = True) -> None:
         """Compute the states of (kind, text, max tokens) items not cached yet."""
-        todo = [(k, t, m) for k, t, m in dict.fromkeys(items) if (k, t) not in self.states]
+        todo = [item for item in dict.fromkeys(items) if item not in self.states]
         tokenizer = self.encoder.tokenizer
-        encoded = [(k, t, tokenizer.encode([t], k, m)[0]) for k, t, m in todo]
-        encoded.sort(key=lambda item: len(item[2]))
+        encoded = [((k, t, m), tokenizer.encode([t], k, m)[0]) for k, t, m in todo]
+        encoded.sort(key=lambda item: len(item[1]))
         model = self.encoder.model
         bar = tqdm(total=len(encoded), desc="frozen layers", disable=not progress, unit="text")
         with torch.inference_mode():
             for i in range(0, len(encoded), self.batch_size):
                 batch = encoded[i : i + self.batch_size]
-                input_ids, mask = tokenizer.batch([ids for _, _, ids in batch])
+                input_ids, mask = tokenizer.batch([ids for _, ids in batch])
                 hidden = model.embeddings(input_ids=input_ids)
                 attention = create_bidirectional_mask(config=model.config, inputs_embeds=hidden, attention_mask=mask)
                 for layer in model.encoder.layer[: self.frozen_layers]:
                     hidden = layer(hidden, attention_mask=attention)
-                for row, (kind, text, ids) in enumerate(batch):
-                    self.states[(kind, text)] = hidden[row, : len(ids)].to(torch.float16).clone()
+                for row, (key, ids) in enumerate(batch):
+                    self.states[key] = hidden[row, : len(ids)].to(torch.float16).clone()
                 bar.update(len(batch))
         bar.close()
 
@@ -93,9 +95,7 @@ class TopLayers(torch.nn.Module):
         attention = create_bidirectional_mask(config=self.config, inputs_embeds=hidden, attention_mask=mask)
         for layer in self.layers:
             hidden = layer(hidden, attention_mask=attention)
-        weights = mask.unsqueeze(-1).float()
-        pooled = (hidden * weights).sum(1) / weights.sum(1)
-        return torch.nn.functional.normalize(pooled, dim=-1)
+        return mean_pool(hidden, mask)
 
 
 def info_nce(queries: torch.Tensor, documents: torch.Tensor, blocked: torch.Tensor, scale: float) -> torch.Tensor:
@@ -145,13 +145,20 @@ def blocked_pairs(batch: Batch) -> torch.Tensor:
     return blocked
 
 
+def _query_key(params: TrainingParams, example: Example) -> tuple[Kind, str, int]:
+    return ("query", example.query, max_tokens(params, "query", example.task))
+
+
+def _text_key(params: TrainingParams, example: Example, text: str) -> tuple[Kind, str, int]:
+    return ("passage", text, max_tokens(params, "passage", example.task))
+
+
 def cache_items(examples: Sequence[Example], params: TrainingParams) -> list[tuple[Kind, str, int]]:
+    """The prefix states training needs: each query, positive and drawable negative at its task's limit."""
     items = []
     for e in examples:
-        items.append(("query", e.query, max_tokens(params, "query", e.task)))
-        limit = max_tokens(params, "passage", e.task)
-        items.append(("passage", e.positive, limit))
-        items.extend(("passage", n, limit) for n in e.negatives[: params.negatives_top])
+        items.append(_query_key(params, e))
+        items.extend(_text_key(params, e, text) for text in (e.positive, *e.negatives[: params.negatives_top]))
     return items
 
 
@@ -204,10 +211,10 @@ def train(
         losses = []
         bar = tqdm(make_batches(examples, params, rng), desc=f"epoch {epoch}/{params.epochs}", unit="batch")
         for batch in bar:
-            queries = top([cache.states[("query", e.query)] for e in batch.examples])
+            queries = top([cache.states[_query_key(params, e)] for e in batch.examples])
             documents = top(
-                [cache.states[("passage", e.positive)] for e in batch.examples]
-                + [cache.states[("passage", n)] for n in batch.negatives]
+                [cache.states[_text_key(params, e, e.positive)] for e in batch.examples]
+                + [cache.states[_text_key(params, e, n)] for e, n in zip(batch.examples, batch.negatives, strict=True)]
             )
             loss = info_nce(queries, documents, blocked_pairs(batch), params.scale)
             optimizer.zero_grad()
