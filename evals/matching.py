@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from indexer.cleaning import normalize_text
 from rapporteur.text.analyzer import fold, words
 
 MIN_COVERAGE = 0.6
@@ -27,3 +28,13 @@ def evidence_coverage(evidence: str, passage: str) -> float:
 def matched_evidence(evidence: tuple[str, ...], passage: str) -> set[int]:
     """Indices of the evidence strings that the passage contains (mostly)."""
     return {i for i, ev in enumerate(evidence) if evidence_coverage(ev, passage) >= MIN_COVERAGE}
+
+
+def _plain(text: str) -> str:
+    return " ".join(normalize_text(text).split()).casefold()
+
+
+def holds_answer(answer: str, text: str | None) -> bool:
+    """Whether `text` holds the short answer `answer` (PIAF's answer spans), both read as the
+    indexer normalises text (apostrophes, spaces), whatever their case."""
+    return text is not None and bool(answer.strip()) and _plain(answer) in _plain(text)

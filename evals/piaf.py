@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from evals.live_server import start_service
+from evals.matching import holds_answer
 from indexer.sentences import sentence_spans
 from rapporteur.text.analyzer import analyze, slugify
 from training.data import piaf_paragraphs
@@ -62,10 +63,6 @@ def write_corpus(target: Path) -> list[PiafQuestion]:
     return questions
 
 
-def _holds(answer: str, text: str | None) -> bool:
-    return text is not None and answer.casefold() in " ".join(text.split()).casefold()
-
-
 def _sentences(text: str) -> list[str]:
     return [text[s:e] for s, e in sentence_spans(text)] or [text]
 
@@ -92,7 +89,7 @@ def judge(q: PiafQuestion, body: dict) -> dict[str, bool]:
     """The per-question outcomes of one system and of the two baselines on its passages."""
     passages = body["passages"]
     texts = [p["text"] for p in passages]
-    hit = any(p["citation"]["document_id"] == q.article and _holds(q.answer, p["text"]) for p in passages[:5])
+    hit = any(p["citation"]["document_id"] == q.article and holds_answer(q.answer, p["text"]) for p in passages[:5])
     answer = body["answer"]["text"] if body.get("answer") else None
     highlighted = None
     if passages and passages[0].get("best_sentence"):
@@ -100,11 +97,11 @@ def judge(q: PiafQuestion, body: dict) -> dict[str, bool]:
         highlighted = passages[0]["text"][start:end]
     return {
         "hit@5": hit,
-        "selection": _holds(q.answer, answer if answer is not None else highlighted),
+        "selection": holds_answer(q.answer, answer if answer is not None else highlighted),
         "answered": answer is not None,
-        "answer_right": _holds(q.answer, answer),
-        "first_sentence": bool(texts) and _holds(q.answer, _sentences(texts[0])[0]),
-        "word_overlap": _holds(q.answer, _overlap_best(q.question, texts[:5])),
+        "answer_right": holds_answer(q.answer, answer),
+        "first_sentence": bool(texts) and holds_answer(q.answer, _sentences(texts[0])[0]),
+        "word_overlap": holds_answer(q.answer, _overlap_best(q.question, texts[:5])),
     }
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Literal
 
 from evals.dataset import load_questions
-from evals.matching import evidence_coverage
+from evals.matching import evidence_coverage, holds_answer
 from indexer.sections import heading_level, heading_title
 from indexer.sentences import sentence_spans
 from rapporteur.bundle.model import SECTION_SEPARATOR
@@ -116,7 +116,7 @@ def piaf_examples(paragraphs: Sequence[Paragraph]) -> list[Example]:
             others = tuple(
                 paragraph.sentence_text(i)
                 for i in range(len(paragraph.sentences))
-                if i != gold and answer.casefold() in paragraph.sentence_text(i).casefold()
+                if i != gold and holds_answer(answer, paragraph.sentence_text(i))
             )
             group = f"piaf:{paragraph.article}"
             out.append(Example(question, paragraph.sentence_text(gold), "sentence", "piaf", group, also_right=others))

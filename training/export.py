@@ -70,12 +70,13 @@ def export_sentence_transformers(encoder: E5Encoder, out_dir: Path, name: str = 
     """A sentence-transformers folder of `encoder` (mean pooling, normalised), marked as the same
     model as the engine's `name`: the sentence-transformers backend then embeds under that name."""
     from sentence_transformers import SentenceTransformer, models
+    from tokenizers import Tokenizer
     from tokenizers.processors import TemplateProcessing
     from transformers import PreTrainedTokenizerFast
 
     hf_dir = out_dir / "transformer"
     encoder.model.save_pretrained(hf_dir)
-    tokenizer = encoder.tokenizer.tokenizer
+    tokenizer = Tokenizer.from_str(encoder.tokenizer.tokenizer.to_str())  # the encoder's own stays as it is
     tokenizer.normalizer = _hf_normalizer(encoder.source)
     t = encoder.tokenizer
     tokenizer.post_processor = TemplateProcessing(

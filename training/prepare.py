@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from evals.dataset import QUESTIONS_PATH
-from evals.matching import evidence_coverage
+from evals.matching import evidence_coverage, holds_answer
 from rapporteur.bundle.store import Bundle
 from rapporteur.embedders.base import Embedder
 from training.data import (
@@ -74,7 +74,7 @@ def answer_checker(piaf: list[Paragraph]) -> Callable[[Example, str], bool]:
     def is_right(example: Example, text: str) -> bool:
         if example.source == "piaf":
             answer = answers.get(example.query)
-            return answer is not None and answer.casefold() in text.casefold()
+            return answer is not None and holds_answer(answer, text)
         if example.source == "questions":
             return any(evidence_coverage(ev, text) >= 0.6 for ev in evidence.get(example.query, ()))
         return False

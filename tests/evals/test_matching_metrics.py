@@ -1,7 +1,7 @@
 import difflib
 
 from evals.dataset import TRAINING_PATH, TYPES, UNANSWERABLE_KINDS, load_questions
-from evals.matching import evidence_coverage, matched_evidence
+from evals.matching import evidence_coverage, holds_answer, matched_evidence
 from evals.metrics import Outcome, abstention_by_kind, ndcg, summarize
 from rapporteur.text.analyzer import fold
 
@@ -80,3 +80,13 @@ def test_training_questions_stay_clear_of_the_test_split():
         for evidence in q.evidence:
             assert all(evidence_coverage(e, evidence) < 0.3 for e in test_evidence), q.id
         assert all(difflib.SequenceMatcher(None, fold(q.question), fold(t.question)).ratio() <= 0.6 for t in test), q.id
+
+
+def test_a_short_answer_is_found_as_the_indexer_normalised_the_text():
+    indexed = "Il consomme quatre litres d'essence aux angles et un fossé."
+    assert holds_answer("quatre litres d’essence", indexed)  # typographic apostrophe in the answer
+    assert holds_answer("aux angles  et un fossé", indexed)  # double space in the answer
+    assert holds_answer("QUATRE LITRES", indexed)
+    assert not holds_answer("cinq litres", indexed)
+    assert not holds_answer("", indexed)
+    assert not holds_answer("quatre", None)

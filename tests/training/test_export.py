@@ -24,7 +24,11 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from training.export import export_sentence_transformers
 
     torch.set_num_threads(2)
-    return export_sentence_transformers(load_encoder(joined_model_path()), tmp_path_factory.mktemp("st") / "model")
+    encoder = load_encoder(joined_model_path())
+    before = encoder.tokenizer.tokenizer.to_str()
+    out = export_sentence_transformers(encoder, tmp_path_factory.mktemp("st") / "model")
+    assert encoder.tokenizer.tokenizer.to_str() == before, "exporting changed the encoder's own tokenizer"
+    return out
 
 
 def test_the_folder_gives_the_engines_vectors_within_quantization_error(exported: Path):
