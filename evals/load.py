@@ -80,15 +80,18 @@ def _client(port: int, endpoint: str, questions: list[str], calls: Calls) -> Non
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
                 continue
-            calls.ms.append((time.perf_counter() - started) * 1000)
-            if status != 200:
+            if status != 200:  # a refusal is an error, not a latency (a fast 503 would flatter p50)
                 calls.errors.append(f"HTTP {status}")
+                continue
+            calls.ms.append((time.perf_counter() - started) * 1000)
     finally:
         conn.close()
 
 
 def bench_http(port: int, endpoint: str, questions: list[str], clients: int, rounds: int) -> dict[str, object]:
     """`clients` keep-alive connections, each sending every question `rounds` times (rotated order)."""
+    if not questions:
+        raise ValueError("no questions to send")
     per_client = [
         [q for _ in range(rounds) for q in questions[i % len(questions) :] + questions[: i % len(questions)]]
         for i in range(clients)

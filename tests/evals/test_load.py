@@ -69,4 +69,9 @@ def test_a_failed_request_counts_as_an_error_and_the_run_goes_on(port: int) -> N
     assert result["requests"] == 3
     assert result["errors"] == 1
     assert result["error_samples"] == ["HTTP 503"]
-    assert len(result["samples"]) == 3  # a reply, even a refusal, is timed
+    assert len(result["samples"]) == 2  # a refusal is not a latency
+
+
+def test_no_questions_is_refused():
+    with pytest.raises(ValueError, match="no questions"):
+        bench_http(1, "search", [], clients=1, rounds=1)
