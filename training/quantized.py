@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from rapporteur.embedders.e5_format import BLOCK, Q4_BLOCK, E5File
+from rapporteur.embedders.e5_format import BLOCK, E5File, pack_q4_0, unpack_q4_0
 from training.base_model import LINEARS, NORMS
 
 
@@ -23,12 +23,9 @@ class BlockScaledLinear(torch.nn.Module):
 
     def __init__(self, raw: bytes, rows: int, bias: torch.Tensor) -> None:
         super().__init__()
-        blocks = np.frombuffer(raw, Q4_BLOCK).reshape(rows, -1)
-        low = (blocks["qs"] & 0x0F).astype(np.int8) - 8
-        high = (blocks["qs"] >> 4).astype(np.int8) - 8
-        codes = np.concatenate([low, high], axis=2).reshape(rows, -1)
-        self.register_buffer("codes", torch.from_numpy(codes.astype(np.float32)))
-        self.register_buffer("stored_scale", torch.from_numpy(blocks["d"].astype(np.float32)))
+        codes, scales = unpack_q4_0(raw)
+        self.register_buffer("codes", torch.from_numpy(codes.reshape(rows, -1).astype(np.float32)))
+        self.register_buffer("stored_scale", torch.from_numpy(scales.reshape(rows, -1).astype(np.float32)))
         self.log_scale = torch.nn.Parameter(torch.zeros_like(self.stored_scale))
         self.bias = torch.nn.Parameter(bias.detach().clone())
 
@@ -43,12 +40,7 @@ class BlockScaledLinear(torch.nn.Module):
 
     def stored_bytes(self) -> bytes:
         """The Q4_0 blocks with the tuned scales (fp16) and the stored codes."""
-        rows, columns = self.codes.shape
-        codes = (self.codes.numpy().astype(np.int16) + 8).astype(np.uint8).reshape(rows, columns // BLOCK, BLOCK)
-        blocks = np.empty((rows, columns // BLOCK), Q4_BLOCK)
-        blocks["d"] = self.scale().detach().numpy().astype(np.float16)
-        blocks["qs"] = codes[:, :, :16] | (codes[:, :, 16:] << 4)
-        return blocks.tobytes()
+        return pack_q4_0(self.codes.numpy(), self.scale().detach().numpy())
 
 
 def make_block_scaled(model: torch.nn.Module, source: E5File, first_layer: int) -> None:

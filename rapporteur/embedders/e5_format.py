@@ -141,13 +141,29 @@ class E5File:
         raise KeyError(name)
 
 
-def dequantize_q4_0(raw: bytes) -> np.ndarray:
-    """Flat float32 weights of consecutive Q4_0 blocks."""
+def unpack_q4_0(raw: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """The codes (int8 in -8..7, one row of `BLOCK` per block) and fp16 scales of Q4_0 blocks.
+
+    A block stores its 32 codes as 16 bytes: the low nibbles hold codes 0–15, the high ones 16–31."""
     blocks = np.frombuffer(raw, Q4_BLOCK)
     low = (blocks["qs"] & 0x0F).astype(np.int8) - 8
     high = (blocks["qs"] >> 4).astype(np.int8) - 8
-    scale = blocks["d"].astype(np.float32)[:, None]
-    return (np.concatenate([low, high], axis=1).astype(np.float32) * scale).reshape(-1)
+    return np.concatenate([low, high], axis=1), blocks["d"]
+
+
+def pack_q4_0(codes: np.ndarray, scales: np.ndarray) -> bytes:
+    """Q4_0 blocks of `codes` (-8..7, `BLOCK` per block, any leading shape) and their scales."""
+    stored = (np.asarray(codes, dtype=np.int16).reshape(-1, BLOCK) + 8).astype(np.uint8)
+    blocks = np.empty(len(stored), Q4_BLOCK)
+    blocks["d"] = np.asarray(scales).reshape(-1).astype(np.float16)
+    blocks["qs"] = stored[:, :16] | (stored[:, 16:] << 4)
+    return blocks.tobytes()
+
+
+def dequantize_q4_0(raw: bytes) -> np.ndarray:
+    """Flat float32 weights of consecutive Q4_0 blocks."""
+    codes, scales = unpack_q4_0(raw)
+    return (codes.astype(np.float32) * scales.astype(np.float32)[:, None]).reshape(-1)
 
 
 def quantize_q4_0(weights: np.ndarray) -> bytes:
@@ -158,11 +174,8 @@ def quantize_q4_0(weights: np.ndarray) -> bytes:
     extreme = flat[np.arange(len(flat)), pick]
     d = extreme / -8.0
     inverse = np.divide(1.0, d, out=np.zeros_like(d), where=d != 0)
-    q = np.clip(np.floor(flat * inverse[:, None] + 8.5), 0, 15).astype(np.uint8)
-    blocks = np.empty(len(flat), Q4_BLOCK)
-    blocks["d"] = d.astype(np.float16)
-    blocks["qs"] = q[:, :16] | (q[:, 16:] << 4)
-    return blocks.tobytes()
+    q = np.clip(np.floor(flat * inverse[:, None] + 8.5), 0, 15).astype(np.int16) - 8
+    return pack_q4_0(q, d)
 
 
 def encode_tensor(array: np.ndarray, tensor: Tensor) -> bytes:
