@@ -211,6 +211,7 @@ class AnswerParams:
 
     passages: int = 3  # sentences are taken from this many top passages
     min_chars: int = 80  # a shorter sentence is read with the one that follows it
+    max_statement_chars: int = 600  # a sentence read with its neighbour stays within this length
     coverage_weight: float = 0.3
     rank_weight: float = 0.05
     kind_weight: float = 0.5  # a sentence of the kind asked for wins over one without

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -167,6 +168,57 @@ def _score_sentences(
     return scored
 
 
+# A sentence that opens on these words refers back to the one before it (« Elle se décline en 20
+# objectifs » after « La stratégie… »): read alone, it does not say what it is about. Impersonal
+# « il y a », « il faut », « il est possible… » do not refer back.
+_REFERS_BACK = re.compile(
+    r"^(?:(?:elles?|ils?)\b(?! y a\b| faut\b| est (?:possible|nécessaire|important|prévu)\b)|"
+    r"(?:celui|celle|ceux|celles|cela|ceci|cette|ces|ce|leurs?|son|sa|ses|dont|parmi (?:eux|elles)|ainsi|"
+    r"en outre|de plus)\b)",
+    re.IGNORECASE,
+)
+
+
+def refers_back(sentence: str) -> bool:
+    """Whether `sentence` opens by referring to the one before it."""
+    return bool(_REFERS_BACK.match(sentence.lstrip(" -–—•▶►▷*")))
+
+
+def statement_span(
+    bundle: Bundle, sentence: int, chunk_start: int, chunk_end: int, params: AnswerParams = ANSWER
+) -> tuple[int, int, int, int]:
+    """The span read out for `sentence`: (start, end, byte start, byte end) in its document.
+
+    A sentence is read with a neighbour that belongs to the same statement, inside its passage and
+    with nothing but spaces between them (never a heading): the one before when it refers back to
+    it, else the one after when it is too short to carry an answer (`min_chars`) or the one after
+    refers back to it. The whole stays within `max_statement_chars`."""
+    rows = bundle.sentences
+    doc, start, end, byte_start, byte_end = (int(v) for v in rows[sentence])
+
+    def neighbour(other: int) -> tuple[int, int, int, int, str] | None:
+        if not 0 <= other < len(rows):
+            return None
+        o_doc, o_start, o_end, o_byte_start, o_byte_end = (int(v) for v in rows[other])
+        if o_doc != doc or o_start < chunk_start or o_end > chunk_end:
+            return None
+        gap = (o_byte_end, byte_start) if other < sentence else (byte_end, o_byte_start)
+        if bundle.texts.read(*gap).strip():
+            return None
+        if max(end, o_end) - min(start, o_start) > params.max_statement_chars:
+            return None
+        return o_start, o_end, o_byte_start, o_byte_end, bundle.sentence_text(other)
+
+    text = bundle.sentence_text(sentence)
+    before = neighbour(sentence - 1) if refers_back(text) else None
+    if before is not None:
+        return before[0], end, before[2], byte_end
+    after = neighbour(sentence + 1)
+    if after is not None and (end - start < params.min_chars or refers_back(after[4])):
+        return start, after[1], byte_start, after[3]
+    return start, end, byte_start, byte_end
+
+
 def extract(
     context: AnswerContext,
     plan: QueryPlan,
@@ -203,13 +255,7 @@ def extract(
     best = answering[0]
     runner_up = answering[1].score if len(answering) > 1 else best.score - 1.0
     chunk = bundle.chunks[best.chunk_index]
-    # Sentence rows: document, character span, byte span in the bundle's texts.
-    doc, start, end, byte_start, byte_end = (int(v) for v in bundle.sentences[best.sentence])
-    if end - start < p.min_chars and best.sentence + 1 < len(bundle.sentences):
-        next_doc, _, next_end, next_byte_start, next_byte_end = (int(v) for v in bundle.sentences[best.sentence + 1])
-        # Only a directly following sentence: never read a heading out as part of the answer.
-        if next_doc == doc and next_end <= chunk.end and not bundle.texts.read(byte_end, next_byte_start).strip():
-            end, byte_end = next_end, next_byte_end
+    start, end, byte_start, byte_end = statement_span(bundle, best.sentence, chunk.start, chunk.end, p)
     answer_text = bundle.texts.read(byte_start, byte_end)
     sentence_terms = set(analyze(answer_text))
     passage_terms = sentence_terms | set(analyze(chunk.text))

@@ -98,3 +98,72 @@ def test_the_features_are_named_in_one_place():
 def test_no_hits_no_candidate(engine: SearchEngine):
     plan = engine.plan("crèche")
     assert answering.extract(engine.answers, plan, [], None, 5) == answering.Extraction(None, {})
+
+
+STATEMENTS = """# Transition écologique
+
+## Stratégie du Département
+
+Le Département a adopté en 2024 une stratégie de transition écologique pour toutes ses politiques publiques.
+Elle se décline en 20 objectifs cibles et une soixantaine d'actions concrètes, suivies chaque année.
+
+## Mobilités
+
+Il y a trois lignes de car express qui relient chaque jour les principales villes du territoire départemental.
+La ligne 2 dessert la gare de Bourg-en-Bresse toutes les trente minutes, du lundi au samedi inclus.
+"""
+
+
+@pytest.fixture(scope="module")
+def statements(tmp_path_factory: pytest.TempPathFactory):
+    from tiny_corpus import write_corpus
+
+    from indexer.build import build_index
+    from rapporteur.bundle.store import load_bundle
+
+    base = tmp_path_factory.mktemp("statements")
+    build_index(write_corpus(base / "corpus", {"transition.md": STATEMENTS}), base / "index", HashingEmbedder())
+    return load_bundle(base / "index")
+
+
+def _span_of(bundle, opening: str) -> str:
+    sentence = next(i for i in range(len(bundle.sentences)) if bundle.sentence_text(i).startswith(opening))
+    chunk = next(c for c in bundle.chunks if c.start <= int(bundle.sentences[sentence, 1]) < c.end)
+    start, end, byte_start, byte_end = answering.statement_span(bundle, sentence, chunk.start, chunk.end)
+    text = bundle.texts.read(byte_start, byte_end)
+    assert bundle.documents[0].text[start:end] == text  # exact offsets
+    return text
+
+
+def test_a_sentence_that_refers_back_is_read_with_the_one_before(statements):
+    text = _span_of(statements, "Elle se décline")
+    assert text.startswith("Le Département a adopté") and text.endswith("suivies chaque année.")
+
+
+def test_a_sentence_is_read_with_the_next_one_when_that_one_refers_back_to_it(statements):
+    assert _span_of(statements, "Le Département a adopté").endswith("suivies chaque année.")
+
+
+def test_a_statement_never_crosses_a_heading_nor_joins_an_unrelated_sentence(statements):
+    assert _span_of(statements, "Il y a trois lignes").endswith("du territoire départemental.")
+    assert _span_of(statements, "La ligne 2").startswith("La ligne 2")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Elle se décline en 20 objectifs.", True),
+        ("Cette action vise les personnes sans emploi.", True),
+        ("- Ils sont accueillis le mardi.", True),
+        ("Celle-ci ouvrira en 2025.", True),
+        ("Cela s'explique par la hausse des inscriptions.", True),
+        ("Il est facturé par enfant.", True),
+        ("Il y a trois lignes de car.", False),
+        ("Il faut déposer le dossier en mairie.", False),
+        ("Il est possible de payer en ligne.", False),
+        ("Certains collèges sont équipés.", False),
+        ("Le service ouvre à 9 h.", False),
+    ],
+)
+def test_what_refers_back(sentence: str, expected: bool):
+    assert answering.refers_back(sentence) is expected
