@@ -65,6 +65,7 @@ def train_model(args: argparse.Namespace) -> int:
         epochs=TRAINING.epochs if args.epochs is None else args.epochs,
         learning_rate=TRAINING.learning_rate if args.learning_rate is None else args.learning_rate,
         sibling_negatives=TRAINING.sibling_negatives if args.sibling_negatives is None else args.sibling_negatives,
+        max_passage_tokens=args.max_passage_tokens or TRAINING.max_passage_tokens,
     )
     torch.manual_seed(params.seed)
     work: Path = args.work
@@ -126,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     model.add_argument("--sentence-transformers", type=Path, default=None)
     model.add_argument("--epochs", type=int, default=None, help=f"default {TRAINING.epochs}")
     model.add_argument("--learning-rate", type=float, default=None, help=f"default {TRAINING.learning_rate}")
+    model.add_argument("--max-passage-tokens", type=int, default=None, help=f"default {TRAINING.max_passage_tokens}")
     model.add_argument(
         "--sibling-negatives",
         action=argparse.BooleanOptionalAction,
