@@ -65,7 +65,7 @@ def train_model(args: argparse.Namespace) -> int:
         epochs=TRAINING.epochs if args.epochs is None else args.epochs,
         learning_rate=TRAINING.learning_rate if args.learning_rate is None else args.learning_rate,
         sibling_negatives=TRAINING.sibling_negatives if args.sibling_negatives is None else args.sibling_negatives,
-        max_passage_tokens=args.max_passage_tokens or TRAINING.max_passage_tokens,
+        max_passage_tokens=TRAINING.max_passage_tokens if args.max_passage_tokens is None else args.max_passage_tokens,
     )
     torch.manual_seed(params.seed)
     work: Path = args.work

@@ -74,12 +74,18 @@ def joined_model_path(name: str = TUNED_NAME) -> Path:
     except (OSError, ValueError) as exc:
         raise EmbedderError(f"the {name} embedder's files are missing ({manifest_path(name)}): run make model") from exc
     file_name = f"{name}-{manifest['sha256'][:16]}.bin"
-    # A file joined before, perhaps in a cache this process cannot write (a container image's).
+
+    def joined_before(path: Path) -> bool:
+        return path.exists() and path.stat().st_size == manifest["size"] and file_sha256(path) == manifest["sha256"]
+
+    # A file joined before, perhaps in a cache this process cannot write (a container image's): used
+    # without looking for, or probing, a writable directory.
     home = _home_cache()
-    for joined in ([home / file_name] if home is not None else []) + [cache_dir() / file_name]:
-        if joined.exists() and joined.stat().st_size == manifest["size"] and file_sha256(joined) == manifest["sha256"]:
-            return joined
+    if home is not None and joined_before(home / file_name):
+        return home / file_name
     target = cache_dir() / file_name
+    if joined_before(target):
+        return target
     base_path = shipped_model_path()
     if file_sha256(base_path) != manifest["base_sha256"]:
         raise EmbedderError(
