@@ -196,25 +196,25 @@ def statement_span(
     rows = bundle.sentences
     doc, start, end, byte_start, byte_end = (int(v) for v in rows[sentence])
 
-    def neighbour(other: int) -> tuple[int, int, int, int, str] | None:
+    def neighbour(other: int) -> tuple[int, int, int, int] | None:
+        """(start, end, byte start, byte end) of sentence `other` when it may join `sentence`."""
         if not 0 <= other < len(rows):
             return None
         o_doc, o_start, o_end, o_byte_start, o_byte_end = (int(v) for v in rows[other])
         if o_doc != doc or o_start < chunk_start or o_end > chunk_end:
             return None
+        if max(end, o_end) - min(start, o_start) > params.max_statement_chars:
+            return None
         gap = (o_byte_end, byte_start) if other < sentence else (byte_end, o_byte_start)
         if bundle.texts.read(*gap).strip():
             return None
-        if max(end, o_end) - min(start, o_start) > params.max_statement_chars:
-            return None
-        return o_start, o_end, o_byte_start, o_byte_end, bundle.sentence_text(other)
+        return o_start, o_end, o_byte_start, o_byte_end
 
-    text = bundle.sentence_text(sentence)
-    before = neighbour(sentence - 1) if refers_back(text) else None
+    before = neighbour(sentence - 1) if refers_back(bundle.sentence_text(sentence)) else None
     if before is not None:
         return before[0], end, before[2], byte_end
     after = neighbour(sentence + 1)
-    if after is not None and (end - start < params.min_chars or refers_back(after[4])):
+    if after is not None and (end - start < params.min_chars or refers_back(bundle.sentence_text(sentence + 1))):
         return start, after[1], byte_start, after[3]
     return start, end, byte_start, byte_end
 
