@@ -39,6 +39,7 @@ from rapporteur.bundle.model import DocumentMeta
 from rapporteur.bundle.store import FORMAT_VERSION, current_manifest
 from rapporteur.bundle.writer import BundleWriter, DerivedData
 from rapporteur.embedders import Embedder, EmbeddingKind
+from rapporteur.embedders.base import embedder_record
 from rapporteur.errors import BuildLockedError, BuildWriteError, NothingToIndexError
 from rapporteur.parameters import CHUNKING, DENSE, LEXICAL, SUGGESTIONS, ChunkingParams
 from rapporteur.text import analyzer
@@ -228,7 +229,7 @@ def _fingerprint(entries: list[CorpusEntry], embedder: Embedder, params: Chunkin
         "format": FORMAT_VERSION,
         "version": __version__,
         "pipeline": pipeline_hash(_project_module(type(embedder).__module__)),
-        "embedder": embedder.name,
+        "embedder": embedder.identity,
         "chunking": params.to_dict(),
         "analyzer": analyzer.ANALYZER_VERSION,
         "files": files,
@@ -358,10 +359,10 @@ def _build(
             raise NothingToIndexError(f"nothing indexable in {corpus_dir} ({len(skipped)} file(s) skipped)")
         cache = None
         if embedder.cacheable:
-            cache = EmbeddingCache(index_dir / "cache", embedder.name, embedder.dimension)
+            cache = EmbeddingCache(index_dir / "cache", embedder.identity, embedder.dimension)
         elif execution.embeds_ahead:  # the vectors made elsewhere need a place until they are written
             where = scratch.enter_context(tempfile.TemporaryDirectory(prefix=".scratch-", dir=index_dir))
-            cache = EmbeddingCache(Path(where), embedder.name, embedder.dimension)
+            cache = EmbeddingCache(Path(where), embedder.identity, embedder.dimension)
         embedded = execution.embed_ahead(writer, cache, progress) if cache is not None else 0
         embedded += _embed_all(writer, embedder, cache, progress)
         dense_kind = "exact"
@@ -380,7 +381,7 @@ def _build(
             "built_at": built_at.isoformat(timespec="seconds"),
             "package_version": __version__,
             "corpus_fingerprint": fingerprint,
-            "embedder": {"name": embedder.name, "dimension": embedder.dimension},
+            "embedder": embedder_record(embedder),
             "chunking": params.to_dict(),
             "analyzer": analyzer.describe(),
             "lexical": {"engine": "bm25", **asdict(LEXICAL)},

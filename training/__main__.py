@@ -20,7 +20,7 @@ from collections import Counter
 from pathlib import Path
 
 from rapporteur.embedders.registry import create_embedder
-from rapporteur.embedders.tuned import TUNED_NAME, joined_model_path
+from rapporteur.embedders.tuned import TUNED_NAME, joined_model_path, model_checksum
 from rapporteur.errors import RapporteurError
 from rapporteur.parameters import TRAINING
 from training.prepare import SOURCES
@@ -90,16 +90,17 @@ def train_model(args: argparse.Namespace) -> int:
     summary["pairs"] = dict(Counter(f"{e.source}/{e.task}" for e in examples))
     summary["total_seconds"] = round(time.time() - started, 1)
     (work / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    weights = None
     if args.out is not None:
         best = next(h for h in summary["history"] if h["epoch"] == summary["best_epoch"])
         card = {k: summary[k] for k in ("sources", "pairs", "steps", "best_epoch", "total_seconds")}
         card["dev"] = {k: v for k, v in best.items() if k not in ("epoch", "loss", "seconds")}
-        export_layers(encoder.source, tensors, args.name, args.out, card)
+        weights = export_layers(encoder.source, tensors, args.name, args.out, card)["sha256"]
         joined_model_path.cache_clear()
         print(f"wrote {args.out / args.name}.layers.npz and its manifest")
     if args.sentence_transformers is not None:
         to_plain_linears(encoder.model)
-        export_sentence_transformers(encoder, args.sentence_transformers)
+        export_sentence_transformers(encoder, args.sentence_transformers, args.name, weights)
         print(f"wrote the sentence-transformers folder {args.sentence_transformers}")
     return 0
 
@@ -108,7 +109,7 @@ def export_st(args: argparse.Namespace) -> int:
     from training.base_model import load_encoder
     from training.export import export_sentence_transformers
 
-    export_sentence_transformers(load_encoder(joined_model_path()), args.out)
+    export_sentence_transformers(load_encoder(joined_model_path()), args.out, TUNED_NAME, model_checksum())
     print(f"wrote the sentence-transformers folder {args.out}")
     return 0
 

@@ -66,9 +66,12 @@ def _hf_normalizer(source: E5File):
     return normalizers.Sequence(steps)
 
 
-def export_sentence_transformers(encoder: E5Encoder, out_dir: Path, name: str = TUNED_NAME) -> Path:
+def export_sentence_transformers(
+    encoder: E5Encoder, out_dir: Path, name: str = TUNED_NAME, weights: str | None = None
+) -> Path:
     """A sentence-transformers folder of `encoder` (mean pooling, normalised), marked as the same
-    model as the engine's `name`: the sentence-transformers backend then embeds under that name."""
+    model as the engine's `name` with the file checksum `weights`: the sentence-transformers backend
+    then embeds under that name, and its bundles are served by that file only."""
     from sentence_transformers import SentenceTransformer, models
     from tokenizers import Tokenizer
     from tokenizers.processors import TemplateProcessing
@@ -101,5 +104,7 @@ def export_sentence_transformers(encoder: E5Encoder, out_dir: Path, name: str = 
     )
     model.save(str(out_dir))
     same = {"name": name, "query_prefix": PREFIXES["query"], "passage_prefix": PREFIXES["passage"]}
+    if weights is not None:
+        same["weights"] = weights
     (out_dir / SAME_MODEL_FILE).write_text(json.dumps(same, indent=2) + "\n", encoding="utf-8")
     return out_dir

@@ -23,6 +23,14 @@ class Embedder(ABC):
     name: str
     dimension: int
     cacheable: bool = True  # whether the build keeps its vectors in the embedding cache
+    # Checksum of the model's weights where one name can stand for several (a retrained model):
+    # vectors made with other weights must never be mixed with these.
+    weights: str | None = None
+
+    @property
+    def identity(self) -> str:
+        """The name, with the weights' checksum where there is one: what stored vectors are keyed by."""
+        return self.name if self.weights is None else f"{self.name}@{self.weights[:16]}"
 
     @abstractmethod
     def embed(self, texts: Sequence[str], kind: EmbeddingKind) -> np.ndarray:
@@ -49,6 +57,24 @@ class Embedder(ABC):
             ascii_chars = sum(c.isascii() for c in piece)
             count += -(-ascii_chars // 4) + (len(piece) - ascii_chars)
         return count
+
+
+def embedder_record(embedder: Embedder) -> dict[str, object]:
+    """What a bundle's manifest records of the embedder that built it."""
+    record: dict[str, object] = {"name": embedder.name, "dimension": embedder.dimension}
+    if embedder.weights is not None:
+        record["weights"] = embedder.weights
+    return record
+
+
+def record_mismatch(embedder: Embedder, record: dict) -> str | None:
+    """Why vectors recorded as `record` (`embedder_record`) cannot be compared with `embedder`'s, or None."""
+    name, dimension = record.get("name"), record.get("dimension")
+    if embedder.name != name or embedder.dimension != dimension:
+        return f"was built with {name} ({dimension}d), not {embedder.name} ({embedder.dimension}d)"
+    if embedder.weights is not None and record.get("weights") != embedder.weights:
+        return f"was built with other weights of {embedder.name} than {embedder.weights[:12]}: rebuild the index"
+    return None
 
 
 def normalize_rows(vectors: np.ndarray) -> np.ndarray:

@@ -77,6 +77,7 @@ class SentenceTransformersEmbedder(Embedder):
         same_as = _same_model_as(Path(path))
         if same_as is not None:
             self.name = same_as["name"]
+            self.weights = same_as.get("weights") if isinstance(same_as.get("weights"), str) else None
             query_prefix = same_as.get("query_prefix", query_prefix) if query_prefix is None else query_prefix
             passage_prefix = same_as.get("passage_prefix", passage_prefix) if passage_prefix is None else passage_prefix
         get_dimension = getattr(self._model, "get_embedding_dimension", None) or (

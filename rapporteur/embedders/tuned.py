@@ -34,6 +34,23 @@ def layers_path(name: str = TUNED_NAME) -> Path:
     return DATA_DIR / f"{name}.layers.npz"
 
 
+def model_checksum(name: str = TUNED_NAME) -> str:
+    """SHA-256 of the joined model file, as its manifest records it."""
+    try:
+        return str(json.loads(manifest_path(name).read_text(encoding="utf-8"))["sha256"])
+    except (OSError, ValueError, KeyError) as exc:
+        raise EmbedderError(f"the {name} manifest is missing or unreadable: run make model") from exc
+
+
+def training_sources(name: str) -> tuple[str, ...]:
+    """The data sources embedder `name` was tuned on (its manifest's), none for a model we did not train."""
+    try:
+        manifest = json.loads(manifest_path(name).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ()
+    return tuple(manifest.get("training", {}).get("sources", ()))
+
+
 def _home_cache() -> Path | None:
     """`$XDG_CACHE_HOME/rapporteur/models`, else `~/.cache/…`; None when there is no home to find."""
     try:
@@ -113,6 +130,7 @@ class TunedE5Embedder(E5SmallQ4Embedder):
 
     def __init__(self, num_threads: int | None = None, batch_size: int = 16) -> None:
         super().__init__(num_threads, batch_size, model_path=joined_model_path())
+        self.weights = model_checksum(self.name)
 
 
 if __name__ == "__main__":  # `python -m rapporteur.embedders.tuned`: join the model now (make setup, Dockerfile)

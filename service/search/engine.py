@@ -22,6 +22,7 @@ import numpy as np
 from rapporteur.bundle.model import Citation
 from rapporteur.bundle.store import Bundle, Verification, load_bundle
 from rapporteur.embedders import Embedder, create_embedder
+from rapporteur.embedders.base import record_mismatch
 from rapporteur.errors import EmbedderError, QueryTooLongError
 from rapporteur.parameters import QUERY, RANKING, RankingParams
 from rapporteur.text.analyzer import analyze
@@ -53,12 +54,9 @@ class SearchEngine:
         calibration: Calibration | None = None,
         query_cache: int = 0,
     ) -> None:
-        expected = bundle.manifest["embedder"]
-        if embedder.name != expected["name"] or embedder.dimension != expected["dimension"]:
-            raise EmbedderError(
-                f"bundle {bundle.build_id} was built with {expected['name']} ({expected['dimension']}d), "
-                f"not {embedder.name} ({embedder.dimension}d)"
-            )
+        mismatch = record_mismatch(embedder, bundle.manifest["embedder"])
+        if mismatch is not None:
+            raise EmbedderError(f"bundle {bundle.build_id} {mismatch}")
         self.bundle = bundle
         self.embedder = embedder
         self.params = params or RANKING
@@ -95,7 +93,7 @@ class SearchEngine:
         bundle = load_bundle(path, verify=verify)
         if embedder is None:
             wanted = bundle.manifest["embedder"]
-            same = reuse is not None and (reuse.name, reuse.dimension) == (wanted["name"], wanted["dimension"])
+            same = reuse is not None and record_mismatch(reuse, wanted) is None
             embedder = reuse if same and reuse is not None else create_embedder(wanted["name"])
         return cls(bundle, embedder, params, default_gazetteer(), query_cache=query_cache)
 

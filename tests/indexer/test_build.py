@@ -60,6 +60,26 @@ def test_unchanged_corpus_embeds_nothing_and_new_document_embeds_only_its_text(t
     assert grown.reused == first.embedded
 
 
+class RetrainedHashing(HashingEmbedder):
+    """The same name with other weights, as after `make model`: vectors that must not be mixed."""
+
+    def __init__(self, weights: str) -> None:
+        super().__init__()
+        self.weights = weights
+
+
+def test_other_weights_under_the_same_name_rebuild_and_reembed_everything(tiny_corpus: Path, tmp_path: Path):
+    first = build_index(tiny_corpus, tmp_path / "index", RetrainedHashing("a" * 64))
+    assert load_bundle(tmp_path / "index").manifest["embedder"] == {
+        "name": "hashing",
+        "dimension": 256,
+        "weights": "a" * 64,
+    }
+    retrained = build_index(tiny_corpus, tmp_path / "index", RetrainedHashing("b" * 64))
+    assert not retrained.up_to_date and retrained.reused == 0 and retrained.embedded == first.embedded
+    assert load_bundle(tmp_path / "index").manifest["embedder"]["weights"] == "b" * 64
+
+
 def test_bad_files_are_skipped_with_a_warning(tiny_corpus: Path, tmp_path: Path, caplog):
     (tiny_corpus / "vide.txt").write_bytes(b"")
     (tiny_corpus / "binaire.txt").write_bytes(b"\x00\x01\x02" * 100)

@@ -19,14 +19,14 @@ TEXTS = [
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pytest.importorskip("sentence_transformers")
-    from rapporteur.embedders.tuned import joined_model_path
+    from rapporteur.embedders.tuned import TUNED_NAME, joined_model_path, model_checksum
     from training.base_model import load_encoder
     from training.export import export_sentence_transformers
 
     torch.set_num_threads(2)
     encoder = load_encoder(joined_model_path())
     before = encoder.tokenizer.tokenizer.to_str()
-    out = export_sentence_transformers(encoder, tmp_path_factory.mktemp("st") / "model")
+    out = export_sentence_transformers(encoder, tmp_path_factory.mktemp("st") / "model", TUNED_NAME, model_checksum())
     assert encoder.tokenizer.tokenizer.to_str() == before, "exporting changed the encoder's own tokenizer"
     return out
 
@@ -37,6 +37,7 @@ def test_the_folder_gives_the_engines_vectors_within_quantization_error(exported
     folder = create_embedder(f"sentence-transformers:{exported}")
     engine = create_embedder("e5-small-rapporteur-q4")
     assert folder.name == engine.name == "e5-small-rapporteur-q4"  # its bundles are served by the engine
+    assert folder.identity == engine.identity  # ... by the engine with the same weights only
     for kind in ("query", "passage"):
         cosines = np.sum(folder.embed(TEXTS, kind) * engine.embed(TEXTS, kind), axis=1)
         assert cosines.min() > 0.999, (kind, cosines)

@@ -107,3 +107,8 @@ def test_a_file_joined_in_a_cache_this_process_cannot_write_is_used(
     elsewhere = tmp_path / "writable"
     monkeypatch.setattr(tuned, "cache_dir", lambda: elsewhere)  # the home cache is read-only now
     assert tuned.joined_model_path("test-model") == joined and not elsewhere.exists()
+
+
+def test_training_sources_are_read_from_the_tuned_models_manifest():
+    assert "questions" in tuned.training_sources(tuned.TUNED_NAME)
+    assert tuned.training_sources("e5-small-q4") == ()  # a model we did not train has no manifest

@@ -143,6 +143,15 @@ def test_embedder_must_match_the_bundle(tiny_index: Path):
         SearchEngine.from_path(tiny_index, embedder=OtherEmbedder())
 
 
+def test_a_bundle_built_with_other_weights_of_the_same_model_is_refused(tiny_index: Path):
+    retrained = HashingEmbedder()
+    retrained.weights = "c" * 64  # the tiny index was built without a weights checksum
+    with pytest.raises(EmbedderError, match="other weights of hashing"):
+        SearchEngine.from_path(tiny_index, embedder=retrained)
+    created = SearchEngine.from_path(tiny_index, reuse=retrained)  # not reused: the bundle's is made
+    assert created.embedder is not retrained and created.embedder.weights is None
+
+
 def test_the_factory_reuses_the_bundles_embedder_only_and_sets_the_query_cache(tiny_index: Path):
     mine = HashingEmbedder()
     reused = SearchEngine.from_path(tiny_index, reuse=mine, query_cache=8)
