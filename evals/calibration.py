@@ -3,7 +3,8 @@
 A question counts as a positive when the sentence the engine chose (shown or not) holds its gold
 evidence; a wrong sentence, or any sentence chosen for an unanswerable question, is a negative.
 Only sentences that passed verification are fitted: the others are never shown. The logistic
-model is fitted on the dev split and the training questions (`evals/training_questions.jsonl`);
+model is fitted on the dev split and the training questions (`evals/training_questions.jsonl`)
+when the embedder was not tuned on them (`evals calibrate` leaves them out for one that was);
 the threshold is the lowest confidence at which the answers shown on dev are right at least
 `min_precision` of the time, so the answer line is precision-first.
 """
@@ -112,8 +113,10 @@ def calibrate(
     embedder: str,
     training: list[QuestionRun] | None = None,
     min_precision: float = MIN_PRECISION,
+    model_sha256: str | None = None,
 ) -> dict:
-    """Fit on dev `runs` plus `training` runs, threshold on dev; the result is what `Calibration` reads."""
+    """Fit on dev `runs` plus `training` runs, threshold on dev; the result is what `Calibration` reads
+    (with the checksum of the embedder's weights, `model_sha256`, where it has one)."""
     data = rows(runs)
     extra = rows(training or [])
     weights, bias = fit_logistic(np.vstack([data.x, extra.x]), np.concatenate([data.y, extra.y]))
@@ -124,6 +127,7 @@ def calibrate(
     cv = cross_validated(data, extra, min_precision)
     return {
         "embedder": embedder,
+        **({"weights_sha256": model_sha256} if model_sha256 is not None else {}),
         "features": list(FEATURES),
         "weights": [round(float(v), 6) for v in weights],
         "bias": round(bias, 6),

@@ -14,6 +14,7 @@ from evals.metrics import abstention_by_kind, summarize
 from evals.reliability import plot, reliability
 from evals.report import render_markdown, render_text
 from evals.runner import QuestionRun, run_questions
+from rapporteur.embedders.tuned import training_sources
 from rapporteur.settings import Settings
 
 REPORT_PATH = Path(__file__).with_name("report.md")
@@ -128,8 +129,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "calibrate":
         backend = InProcessBackend(args.index)
         dev = run_questions(backend, load_questions(split="dev"), "hybrid")
-        training = run_questions(backend, load_questions(TRAINING_PATH), "hybrid")
-        fitted = calibration.calibrate(dev, backend.engine.embedder.name, training)
+        # Questions the embedder was tuned on score higher than unseen ones: fitting the
+        # confidence on them would over-trust similarity, so they join the fit only when unseen.
+        seen = "questions" in training_sources(backend.engine.embedder.name)
+        training = [] if seen else run_questions(backend, load_questions(TRAINING_PATH), "hybrid")
+        embedder = backend.engine.embedder
+        fitted = calibration.calibrate(dev, embedder.name, training, model_sha256=embedder.weights)
         written = calibration.save(fitted, args.index, package=args.package)
         print(json.dumps(fitted, indent=2))
         print(f"written to {written}", file=sys.stderr)

@@ -54,8 +54,9 @@ class Calibration:
             raise ValueError(f"no answer feature is called {', '.join(sorted(unknown))}")
 
     @classmethod
-    def for_embedder(cls, embedder: str, index_dir: Path | None = None) -> Calibration:
-        """The fit for `embedder`: the index directory's, else the shipped one, else the defaults."""
+    def for_embedder(cls, embedder: str, index_dir: Path | None = None, weights: str | None = None) -> Calibration:
+        """The fit for `embedder` (with the weights' checksum `weights`, where it has one): the index
+        directory's, else the shipped one, else the defaults."""
         candidates = [calibration_file(index_dir, embedder)] if index_dir is not None else []
         shipped = resources.files("service.search").joinpath(f"data/{CALIBRATION_DIR}/{slugify(embedder)}.json")
         for source in [*candidates, shipped]:
@@ -63,20 +64,26 @@ class Calibration:
                 text = source.read_text(encoding="utf-8")
             except (FileNotFoundError, OSError):
                 continue
-            fitted = cls.parse(text, embedder)
+            fitted = cls.parse(text, embedder, weights)
             if fitted is not None:
                 return fitted
         log.warning("no answer calibration for %s; using the uncalibrated defaults", embedder)
         return cls()
 
     @classmethod
-    def parse(cls, text: str, embedder: str) -> Calibration | None:
-        """A fit read from JSON, or None when it is unreadable, for another embedder or other features."""
+    def parse(cls, text: str, embedder: str, weights: str | None = None) -> Calibration | None:
+        """A fit read from JSON, or None when it is unreadable, for another embedder, other weights of
+        it (a fit records them when the embedder has them) or other features."""
         try:
             data = json.loads(text)
         except ValueError:
             return None
         if data.get("embedder") != embedder:
+            return None
+        if weights is not None and data.get("weights_sha256") != weights:
+            log.warning(
+                "a calibration of %s was fitted with other weights of it; run python -m evals calibrate", embedder
+            )
             return None
         names, weights = tuple(data.get("features", ())), data.get("weights", ())
         if names != FEATURES or len(weights) != len(FEATURES):

@@ -68,7 +68,9 @@ class SearchEngine:
         )
         self._territory = np.array([d.meta.territory or "" for d in bundle.documents], dtype=object)
         self.answers = answering.AnswerContext(bundle, bundle.lexical.idf())
-        self.calibration = calibration or Calibration.for_embedder(embedder.name, index_dir_of(bundle.path))
+        self.calibration = calibration or Calibration.for_embedder(
+            embedder.name, index_dir_of(bundle.path), embedder.weights
+        )
         self.scope = Scope.from_bundle(bundle, today)
         # A function of the embedder alone: a cache holding the engine would keep a replaced bundle
         # (its maps and open files) alive until the cycle collector runs.

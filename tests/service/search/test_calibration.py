@@ -53,3 +53,14 @@ def test_the_index_directorys_fit_comes_first(tmp_path: Path):
     assert Calibration.for_embedder("e5-test", tmp_path).weights["key_coverage"] == 0.5
     defaults = Calibration.for_embedder("unknown-embedder", tmp_path)
     assert defaults.embedder is None and defaults.weights["key_coverage"] == 4.0
+
+
+def test_a_fit_for_other_weights_of_the_embedder_is_refused(tmp_path: Path):
+    fit = json.loads(_fit(list(FEATURES), [0.5] * len(FEATURES)))
+    assert (
+        Calibration.parse(json.dumps(fit), "e5-test", weights="a" * 64) is None
+    )  # fitted before weights were recorded
+    fit["weights_sha256"] = "a" * 64
+    assert Calibration.parse(json.dumps(fit), "e5-test", weights="a" * 64) is not None
+    assert Calibration.parse(json.dumps(fit), "e5-test", weights="b" * 64) is None  # the model was retrained since
+    assert Calibration.parse(json.dumps(fit), "e5-test") is not None  # an embedder without a checksum reads it
