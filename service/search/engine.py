@@ -251,18 +251,23 @@ class SearchEngine:
         self._check_tokens(plan)
         signals = self.signals(plan, mode, self.allowed_chunks(filters))
         hits = self.cut(plan, signals.candidates, self.fuse(plan, signals), max(k, self.answers.params.passages))
-        out_of_scope = self.scope.reconsider(out_of_scope, [h.text for h in hits[: self.answers.params.passages]])
+        refused = out_of_scope
+        out_of_scope = self.scope.reconsider(refused, [h.text for h in hits[: self.answers.params.passages]])
         extraction = answering.extract(self.answers, plan, hits, signals.sentences, k, out_of_scope is None)
         found = extraction.candidate
         answer = None
         confidence = 0.0
         candidate = None
+        no_answer = out_of_scope
         if found is not None:
             confidence = self.calibration.confidence(found.features)
             candidate = answering.to_answer(self.bundle, found, confidence)
             if found.verified and confidence >= self.calibration.threshold:
-                answer = candidate
-        no_answer = out_of_scope
+                # A refused place or period is lifted only by an answer from a passage that states it.
+                if self.scope.grounds(refused, self.bundle.chunk_text(found.chunk_index)):
+                    answer = candidate
+                else:
+                    no_answer = refused
         if answer is None and no_answer is None:
             no_answer = NoAnswer(NO_CLEAR_ANSWER, NO_CLEAR_ANSWER_MESSAGE)
         best = extraction.best_sentences

@@ -211,17 +211,23 @@ class Scope:
     def reconsider(self, no_answer: NoAnswer | None, passages: Sequence[str]) -> NoAnswer | None:
         """`no_answer`, unless it is a place or period refusal and one of `passages` (the top ones
         retrieved) names a place or states a year it was refused for: then None, and the answer's
-        verification decides."""
-        if no_answer is None or not passages:
+        verification decides (the answer must then come from such a passage: `grounds`)."""
+        if no_answer is None or not any(self.grounds(no_answer, p) for p in passages):
             return no_answer
-        if no_answer.reason == PERIOD_NOT_COVERED:
-            stated = set().union(*(written_years(p) for p in passages))
-            return None if stated.intersection(no_answer.years) else no_answer
-        if no_answer.reason == TERRITORY_NOT_COVERED:
-            folded = [fold(p) for p in passages]
-            named = (_names(fold(place)).search(text) for place in no_answer.places for text in folded)
-            return None if any(named) else no_answer
-        return no_answer
+        return None
+
+    @staticmethod
+    def grounds(refusal: NoAnswer | None, passage: str) -> bool:
+        """Whether an answer from `passage` may lift `refusal`: there is none, or it refused a
+        period the passage states a year of, or places the passage names."""
+        if refusal is None:
+            return True
+        if refusal.reason == PERIOD_NOT_COVERED:
+            return bool(written_years(passage).intersection(refusal.years))
+        if refusal.reason == TERRITORY_NOT_COVERED:
+            folded = fold(passage)
+            return any(_names(fold(place)).search(folded) for place in refusal.places)
+        return False
 
     def check(
         self,

@@ -126,6 +126,18 @@ def test_a_period_refusal_gives_way_to_passages_that_state_the_year(scope: Scope
     assert scope.reconsider(verdict, []) is verdict
 
 
+def test_only_a_passage_that_states_what_was_refused_grounds_the_answer(scope: Scope) -> None:
+    """Reconsidered for one passage, the question is answered only from such a passage: « actuellement »
+    lifted by a plan « d'ici 2026 » must not let another passage's sentence answer for 2026."""
+    period = check(scope, "combien de bénéficiaires du RSA dans l'Ain en 2015 ?")
+    assert scope.grounds(period, "En 2015, 7 200 foyers le touchaient.")
+    assert not scope.grounds(period, "Le RSA est versé à 8 000 foyers.")
+    place = check(scope, "centre municipal de santé grenoble")
+    assert scope.grounds(place, "Le centre de Grenoble accueille des patients de l'Ain.")
+    assert not scope.grounds(place, "Le centre municipal de santé d'Alençon.")
+    assert scope.grounds(None, "Tout passage fonde une réponse à une question dans le périmètre.")
+
+
 def test_a_territory_refusal_gives_way_to_passages_that_name_the_place(scope: Scope) -> None:
     verdict = check(scope, "centre municipal de santé grenoble")
     assert verdict is not None and verdict.reason == TERRITORY_NOT_COVERED
