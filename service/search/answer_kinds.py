@@ -23,6 +23,13 @@ _NUMBER_WORDS = (
 # A figure that is not only a year: « 274 logements », « 1 909 postes », « 65 % », « une soixantaine ».
 _COUNT = re.compile(rf"\b(?!(?:19|20)\d\d\b)\d[\d  .,]*\b|\b\d+ ?%|\b(?:{_NUMBER_WORDS})\b(?! (?:fois|jour|part)\b)")
 _MONEY = re.compile(r"€|\beuros?\b|\beur\b|\bgratuit|\bfree\b|\bm€|\bk€")
+# What makes a figure an amount of money: « 704 623 € », « 1,2 million d'euros », « 8 M€ ».
+_MONEY_UNIT = re.compile(r"\s*(?:(?:millions?|milliards?|mds?|m|k)\b\s*)?(?:d'|de\s+)?(?:€|euros?\b|eur\b|m€|k€)")
+# « combien de logements », « le nombre d'enfants »: a count of things, which an amount of money does not give.
+_COUNT_OF_THINGS = re.compile(
+    r"\b(?:combien|nombre)\s+d(?:e\s+|')(?:la\s+|les\s+|l')?(?!(?:argent|euros?|sous|budget|credits?|subventions?|"
+    r"frais|depenses?|recettes?|financements?|investissements?|aides?)\b)[a-z]"
+)
 _PHONE = re.compile(
     r"(?:\+33|\b0)\s?[1-9](?:[ .-]?\d\d){4}\b|\b0 ?8\d\d[ .]?\d{3}[ .]?\d{3}\b"
     r"|\b(?:numero|tel|telephone|composer|composez|appelez|appeler(?: le)?|au) "
@@ -77,6 +84,8 @@ class AnswerKind:
     gives: re.Pattern[str]
     folded_sentence: bool = True  # match `gives` on folded text (False: on the text as written)
     gives_as_written: re.Pattern[str] | None = None  # a second test on the text as written
+    # A match of `gives` followed by this (a unit) does not give the kind.
+    unless_followed_by: re.Pattern[str] | None = None
 
 
 # Order matters: « combien ça coûte » is an amount before it is a count, « à quelle heure » hours
@@ -143,11 +152,12 @@ KINDS: tuple[AnswerKind, ...] = (
         ),
         _DATE,
     ),
+    AnswerKind("count", _COUNT_OF_THINGS, _COUNT, unless_followed_by=_MONEY_UNIT),
     AnswerKind("count", re.compile(r"\b(?:combien|nombre de|quel nombre|how many|number of)\b"), _COUNT),
     AnswerKind("person", re.compile(r"\b(?:qui est|qui sont|qui dirige|qui preside|who is|who are)\b"), _PERSON, False),
     AnswerKind("reason", re.compile(r"\b(?:pourquoi|pour quelle raison|why)\b"), _REASON),
 )
-_BY_NAME = {kind.name: kind for kind in KINDS}
+_BY_NAME = {kind.name: kind for kind in reversed(KINDS)}  # a name's first kind (the stricter count)
 
 # « où » is a place question only with its accent, or in phrasings where « ou » cannot mean « or ».
 _WHERE = re.compile(
@@ -192,6 +202,10 @@ def kind_named(name: str) -> AnswerKind:
 
 def gives(kind: AnswerKind, sentence: str) -> bool:
     """True when `sentence` holds an answer of `kind`."""
-    if kind.gives.search(_folded(sentence) if kind.folded_sentence else sentence):
+    text = _folded(sentence) if kind.folded_sentence else sentence
+    if kind.unless_followed_by is None:
+        if kind.gives.search(text):
+            return True
+    elif any(not kind.unless_followed_by.match(text, m.end()) for m in kind.gives.finditer(text)):
         return True
     return bool(kind.gives_as_written and kind.gives_as_written.search(sentence))

@@ -75,3 +75,19 @@ def test_no_kind(question: str) -> None:
 )
 def test_gives(kind: str, sentence: str, expected: bool) -> None:
     assert gives(kind_named(kind), sentence) is expected
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        ("Combien de logements ont été rénovés ?", "6 827 500 € : total des travaux, 704 623 € de subventions.", False),
+        ("Combien de logements ont été rénovés ?", "274 logements ont été rénovés pour 3,2 M€.", True),
+        ("Combien de projets retenus ?", "1,2 million d'euros pour les projets lauréats.", False),
+        ("Combien d'habitants compte l'Ain ?", "L'Ain compte 1,2 million d'habitants.", True),
+        ("Combien a coûté la passerelle ?", "Passerelle sur la Sarthe 376 120 €", True),  # a sum is asked
+        ("combien de subventions le Département a versé ?", "704 623 € de subventions versées", True),
+    ],
+)
+def test_a_sum_of_money_is_not_a_count_of_things(question: str, sentence: str, expected: bool) -> None:
+    kind = expected_kind(question)
+    assert kind is not None and gives(kind, sentence) is expected
