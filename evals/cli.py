@@ -131,9 +131,9 @@ def main(argv: list[str] | None = None) -> int:
         dev = run_questions(backend, load_questions(split="dev"), "hybrid")
         # Questions the embedder was tuned on score higher than unseen ones: fitting the
         # confidence on them would over-trust similarity, so they join the fit only when unseen.
-        seen = "questions" in training_sources(backend.engine.embedder.name)
-        training = [] if seen else run_questions(backend, load_questions(TRAINING_PATH), "hybrid")
         embedder = backend.engine.embedder
+        seen = "questions" in training_sources(embedder.name)
+        training = [] if seen else run_questions(backend, load_questions(TRAINING_PATH), "hybrid")
         fitted = calibration.calibrate(dev, embedder.name, training, model_sha256=embedder.weights)
         written = calibration.save(fitted, args.index, package=args.package)
         print(json.dumps(fitted, indent=2))

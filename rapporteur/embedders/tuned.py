@@ -34,19 +34,24 @@ def layers_path(name: str = TUNED_NAME) -> Path:
     return DATA_DIR / f"{name}.layers.npz"
 
 
+def read_manifest(name: str = TUNED_NAME) -> dict:
+    """The manifest of the tuned model `name` (`EmbedderError` when it is missing or unreadable)."""
+    try:
+        return json.loads(manifest_path(name).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise EmbedderError(f"the {name} embedder's files are missing ({manifest_path(name)}): run make model") from exc
+
+
 def model_checksum(name: str = TUNED_NAME) -> str:
     """SHA-256 of the joined model file, as its manifest records it."""
-    try:
-        return str(json.loads(manifest_path(name).read_text(encoding="utf-8"))["sha256"])
-    except (OSError, ValueError, KeyError) as exc:
-        raise EmbedderError(f"the {name} manifest is missing or unreadable: run make model") from exc
+    return str(read_manifest(name)["sha256"])
 
 
 def training_sources(name: str) -> tuple[str, ...]:
     """The data sources embedder `name` was tuned on (its manifest's), none for a model we did not train."""
     try:
-        manifest = json.loads(manifest_path(name).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        manifest = read_manifest(name)
+    except EmbedderError:
         return ()
     return tuple(manifest.get("training", {}).get("sources", ()))
 
@@ -86,10 +91,7 @@ def _writable(directory: Path) -> bool:
 @cache
 def joined_model_path(name: str = TUNED_NAME) -> Path:
     """The tuned model file: the wheel's e5-small with the tuned layers joined in, checksum checked."""
-    try:
-        manifest = json.loads(manifest_path(name).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise EmbedderError(f"the {name} embedder's files are missing ({manifest_path(name)}): run make model") from exc
+    manifest = read_manifest(name)
     file_name = f"{name}-{manifest['sha256'][:16]}.bin"
 
     def joined_before(path: Path) -> bool:

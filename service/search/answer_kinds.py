@@ -203,9 +203,7 @@ def kind_named(name: str) -> AnswerKind:
 def gives(kind: AnswerKind, sentence: str) -> bool:
     """True when `sentence` holds an answer of `kind`."""
     text = _folded(sentence) if kind.folded_sentence else sentence
-    if kind.unless_followed_by is None:
-        if kind.gives.search(text):
-            return True
-    elif any(not kind.unless_followed_by.match(text, m.end()) for m in kind.gives.finditer(text)):
+    unit = kind.unless_followed_by
+    if any(unit is None or not unit.match(text, m.end()) for m in kind.gives.finditer(text)):
         return True
     return bool(kind.gives_as_written and kind.gives_as_written.search(sentence))
