@@ -21,6 +21,14 @@ AUTHORITY_NAME = re.compile(
     r"\b((?:Département|Ville|Commune|Région|Métropole|Communauté (?:urbaine|d'agglomération|de communes))"
     r" (?:de la |de l'|des |du |de |d')[A-ZÀ-Ý][\w'-]+(?:[ -](?:de|du|des|en|sur|la|le)[ -][A-ZÀ-Ý][\w'-]+)*)"
 )
+# The same name in a letterhead set in capitals: « COMMUNE DE SAINT-JUST-SAINT-RAMBERT ».
+_LETTERHEAD_NAME = re.compile(
+    r"\b((?:DÉPARTEMENT|DEPARTEMENT|VILLE|COMMUNE|RÉGION|REGION|MÉTROPOLE|METROPOLE)"
+    r" (?:DE LA |DE L'|DES |DU |DE |D')[A-ZÀ-Ý][A-ZÀ-Ý'-]+"
+    r"(?:[ -](?:DE|DU|DES|EN|SUR|LA|LE|LES)[ -][A-ZÀ-Ý][A-ZÀ-Ý'-]+)*)\b"
+)
+_LETTERHEAD_CHARS = 2_000  # a letterhead sits at the top of the first page
+_PARTICLES = frozenset({"de", "d", "du", "des", "la", "le", "les", "l", "en", "sur"})
 _TYPES = {
     "Département": "département",
     "Ville": "commune",
@@ -83,6 +91,8 @@ def authority_of(text: str, author: str | None = None) -> Authority | None:
         if match:
             return named_authority(match.group(1))
     names = Counter(m.group(1) for m in AUTHORITY_NAME.finditer(text[:50_000]))
+    if not names:
+        names = Counter(_title_case(m.group(1)) for m in _LETTERHEAD_NAME.finditer(text[:_LETTERHEAD_CHARS]))
     if names:
         return named_authority(names.most_common(1)[0][0])
     head = text[:20_000]
@@ -96,3 +106,12 @@ def authority_of(text: str, author: str | None = None) -> Authority | None:
     if count < MIN_PLACES or count < MIN_SHARE * sum(codes.values()):
         return None
     return departement_authority(code)
+
+
+def _title_case(name: str) -> str:
+    """« COMMUNE DE SAINT-JUST-SAINT-RAMBERT » -> « Commune de Saint-Just-Saint-Rambert »."""
+    titled = re.sub(
+        r"[A-ZÀ-Ý]+", lambda m: m.group().lower() if m.group().lower() in _PARTICLES else m.group().capitalize(), name
+    )
+    titled = titled.replace("Departement", "Département").replace("Region", "Région").replace("Metropole", "Métropole")
+    return titled[:1].upper() + titled[1:]

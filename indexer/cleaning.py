@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import re
 import unicodedata
 from collections import Counter
@@ -36,8 +35,16 @@ _MULTI_SPACE = re.compile(r" {2,}")
 _BLANK_RUNS = re.compile(r"\n{3,}")
 # A page number once its digits are masked: "#", "Page #", "p. #", "- # -", "# / #", "page # sur #".
 _PAGE_NUMBER = re.compile(r"(?:page|p\.)?[\s\-–—]*#(?:\s*(?:/|sur|of)\s*#)?[\s\-–—]*")
+# A running line that holds the page number beside a text, set apart by a dash or a bar
+# (« montbrison.fr — # — », « # | Rapport d'activité »), digits masked.
+_TEXT_AND_PAGE_NUMBER = re.compile(
+    r"[^#]*[^#\s|·•\-–—]\s*[|·•\-–—]+\s*(?:page |p\. )?[\-–—]*\s*#\s*[\-–—]*"
+    r"|[\-–—]*\s*(?:page |p\. )?#\s*[\-–—]*\s*[|·•\-–—]+\s*[^#]*[^#\s]"
+)
 _FINAL_PUNCTUATION = re.compile(r"[.!?:;…»)\]]$")
 _LIST_MARKS = "-•▪●◦*–·▶▷►"
+_CLOSING = ",;:)]»"  # a line opening on these goes on the one before
+_MIN_WRAPPED_WORDS = 6
 # Words a sentence or a title does not end on: articles, prepositions, conjunctions, determiners
 # (and the elided "l'", "d'", "qu'"). A printed line that ends on one goes on in the next.
 _OPEN_WORDS = frozenset(
@@ -104,27 +111,48 @@ def normalize_text(text: str, words: frozenset[str] | None = None) -> str:
 
 def goes_on(line: str, next_line: str) -> bool:
     """Whether `next_line` goes on the sentence that the printed line `line` leaves open: `line` has
-    no final punctuation, and `next_line` starts in lower case or `line` ends on a word no sentence
-    or title ends on (« de », « la », « pour »…). Never for a table row or a list item."""
+    no final punctuation, and `next_line` starts in lower case or with punctuation that closes a
+    clause, or `line` ends on a word no sentence or title ends on (« de », « la », « pour »…), or a
+    long line ending on a lower-case word is followed by a figure (« a instruit » / « 412 demandes »).
+    Never for a table row or a list item."""
     line, next_line = line.rstrip(), next_line.lstrip()
     if not line or not next_line or _FINAL_PUNCTUATION.search(line) or next_line[0] in _LIST_MARKS:
         return False
     if " | " in line or " | " in next_line:
         return False
-    last = line.split()[-1].lower().rstrip("'").split("'")[-1]  # "de l'" -> "l", "d'une" -> "une"
-    return next_line[0].islower() or last in _OPEN_WORDS
+    words = line.split()
+    last = words[-1].lower().rstrip("'").split("'")[-1]  # "de l'" -> "l", "d'une" -> "une"
+    if next_line[0].islower() or next_line[0] in _CLOSING or last in _OPEN_WORDS:
+        return True
+    # A title above a figure (« Chiffres clés » / « 2 500 repas ») is short; a wrapped sentence is not.
+    return next_line[0].isdigit() and len(words) >= _MIN_WRAPPED_WORDS and words[-1].isalpha() and words[-1].islower()
 
 
-def unwrap_lines(text: str) -> str:
+def unwrap_lines(text: str, across_blank_lines: bool = False) -> str:
     """`text` with the line breaks inside a sentence (`goes_on`) replaced by a space (by nothing after
     an elided « l' »): where a printed page or a scan wrapped its lines says nothing, and sentences
-    are cut at line breaks."""
+    are cut at line breaks. With `across_blank_lines`, a single blank line inside a sentence goes
+    too: OCR sets the short last line of a paragraph apart (« …la tarification sociale » / blank /
+    « soutenue par l'État. »)."""
     lines = text.split("\n")
-    parts = [lines[0]]
-    for line, next_line in itertools.pairwise(lines):
-        parts.append(("" if line.endswith("'") else " ") if goes_on(line, next_line) else "\n")
-        parts.append(next_line)
-    return "".join(parts)
+    out = [lines[0]]
+    i = 1
+    while i < len(lines):
+        line, last = lines[i], out[-1]
+        if (
+            across_blank_lines
+            and not line.strip()
+            and i + 1 < len(lines)
+            and last.strip()
+            and goes_on(last, lines[i + 1])
+        ):
+            line, i = lines[i + 1], i + 1
+        if goes_on(last, line):
+            out[-1] = last + ("" if last.endswith("'") else " ") + line
+        else:
+            out.append(line)
+        i += 1
+    return "\n".join(out)
 
 
 def remove_repeated_page_lines(pages: list[str], min_pages: int = 3, edge_lines: int = 2) -> list[str]:
@@ -134,8 +162,9 @@ def remove_repeated_page_lines(pages: list[str], min_pages: int = 3, edge_lines:
     `edge_lines` non-blank lines of at least half of the pages and of `min_pages` pages or more. A
     document shorter than that (two pages) has too few pages to tell a running line from a heading
     by count alone: there, the line must sit at the same edge (top or bottom) of every page, and be
-    the same line, digits included, unless it is a page number (« Délibération n° 41 » and « n° 42 »
-    opening two pages are two headings).
+    the same line, digits included, unless it is a page number, alone or set beside a text by a dash
+    or a bar (« montbrison.fr — 1 — »); « Délibération n° 41 » and « n° 42 » opening two pages are two
+    headings.
     """
     if len(pages) < 2:
         return pages
@@ -144,7 +173,8 @@ def remove_repeated_page_lines(pages: list[str], min_pages: int = 3, edge_lines:
     def key(line: str) -> str:
         line = line.strip().lower()
         masked = re.sub(r"\d+", "#", line)
-        return line if short and not _PAGE_NUMBER.fullmatch(masked) else masked
+        numbered = _PAGE_NUMBER.fullmatch(masked) or _TEXT_AND_PAGE_NUMBER.fullmatch(masked)
+        return line if short and not numbered else masked
 
     def edges(lines: list[str]) -> dict[int, str]:
         """Index of each edge line among `lines` -> its edge ("top", "bottom"; "" when edges are not told apart)."""

@@ -7,6 +7,7 @@ Dispatch by suffix: .txt/.md as text; .html/.htm by `web_pages` (main content on
 
 from __future__ import annotations
 
+import codecs
 import logging
 import re
 from dataclasses import dataclass, replace
@@ -61,7 +62,7 @@ def load_file(path: Path, data: bytes | None = None) -> LoadedDocument:
     elif suffix in (".docx", ".odt"):
         doc = _load_office(path, suffix, data)
     elif suffix in (".html", ".htm"):
-        doc = _load_html(path, _decode(path, data))
+        doc = _load_html(path, _decode(path, data, _declared_charset(data)))
     else:
         doc = LoadedDocument(normalize_text(_decode(path, data)))
     if len(doc.text.strip()) < _MIN_TEXT:
@@ -82,7 +83,25 @@ def _without_placeholders(path: Path, doc: LoadedDocument) -> LoadedDocument:
     return replace(doc, title_hint=title or None, author_hint=author or None)
 
 
-def _decode(path: Path, data: bytes) -> str:
+# <meta charset="iso-8859-1"> or <meta http-equiv="Content-Type" content="text/html; charset=windows-1252">
+_META_CHARSET = re.compile(rb"<meta[^>]*?charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.IGNORECASE)
+
+
+def _declared_charset(data: bytes) -> str | None:
+    """The character set a web page declares in its first 4 KB, if Python knows it."""
+    found = _META_CHARSET.search(data[:4096])
+    if found is None:
+        return None
+    name = found.group(1).decode("ascii", "replace")
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def _decode(path: Path, data: bytes, declared: str | None = None) -> str:
+    """Text of a file: UTF-16 or UTF-8 by their byte-order mark, else the declared character set, else
+    UTF-8, else Windows-1252 (what Notepad and older sites write), with a warning naming the file."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16")
@@ -90,10 +109,16 @@ def _decode(path: Path, data: bytes) -> str:
             raise LoaderError(f"{path}: undecodable UTF-16 text") from exc
     if b"\x00" in data[:8192]:
         raise LoaderError(f"{path}: binary content, not text")
+    if declared and declared not in ("utf-8", "utf-16") and not data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data.decode(declared)
+        except UnicodeDecodeError:
+            pass  # a page that does not hold to what it declares: read it as if it declared nothing
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise LoaderError(f"{path}: not valid UTF-8 (byte {exc.start})") from exc
+        log.warning("%s: not valid UTF-8 (byte %d); read as Windows-1252", path, exc.start)
+        return data.decode("cp1252", errors="replace")
 
 
 def _load_pdf(path: Path, data: bytes) -> LoadedDocument:
@@ -116,8 +141,9 @@ def _load_pdf(path: Path, data: bytes) -> LoadedDocument:
         pages[i] = page
     text = ""
     starts: list[int] = []
-    for page in pages:
-        page = unwrap_lines(normalize_text(page))
+    read_by_ocr = {*content.scanned, *content.overlaid}
+    for number, page in enumerate(pages):
+        page = unwrap_lines(normalize_text(page), across_blank_lines=number in read_by_ocr)
         if starts:  # a sentence that runs over the page break stays one: a space, not a paragraph break
             text += " " if page and goes_on(text[text.rfind("\n") + 1 :], page.split("\n", 1)[0]) else "\n\n"
         starts.append(len(text))

@@ -9,6 +9,11 @@ _MARKDOWN = re.compile(r"^(#{1,6})\s+(.+?)\s*#*$")
 _TRIANGLE = re.compile(r"^[▷▶►]\s*(.+)$")
 _NUMBERED = re.compile(r"^(?:[IVX]{1,5}|\d{1,2}|[A-Z])\s*[-–.)]\s*\S")
 _TRAILING_YEAR = re.compile(r"\s(?:19|20)\d\d$")
+# The number of a numbered heading: « 1. Enfance », « 2.3 Les travaux », « 41.3 - Citoyenneté », « IV) Bilan ».
+_NUMBER_PREFIX = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*\.?|[IVX]{1,5}[.)]|\d{1,2}\))\s*(?:[-–.)]\s*)?(?=[A-ZÀ-Ý])")
+# A figure counting something (« 2 500 repas », « 12 % », « 1er ») makes a line a key figure, not a
+# title; a number that names something (« Le centre de contact 30 01 », « La RD 1075 ») does not.
+_FIGURE = re.compile(r"\d[\d  .,]*\s?(?:%|€|[a-zà-ÿ]{2,})")
 # Link texts of web pages turned into text ("En savoir plus : …") are not titles.
 _LINK_TEXT = re.compile(r"^(en savoir plus|lire la suite|télécharger|voir aussi|plus d'infos?)\b", re.IGNORECASE)
 _SENTENCE_END = (".", ";", ",", ":", "!", "?", "…", "€", "%")
@@ -50,9 +55,11 @@ def heading_level(line: str, next_line: str = "") -> int | None:
         if len(letters) < 4:
             return None
         return 1 if len(words) >= 3 or _NUMBERED.match(text) else 2
-    if len(words) > 12 or len(text) > 90 or not text[0].isupper():
+    numbered = _NUMBER_PREFIX.match(text)
+    title = text[numbered.end() :] if numbered else text
+    if len(words) > 12 or len(text) > 90 or not title[:1].isupper():
         return None
-    if any(ch.isdigit() for ch in _TRAILING_YEAR.sub("", text)):
+    if _FIGURE.search(_TRAILING_YEAR.sub("", title)):
         return None
     body = next_line.strip()
     if len(body) >= max(60, 2 * len(text)) or (body and body[0] in "-•▶▷*"):

@@ -59,6 +59,9 @@ def test_page_numbers_are_attached():
     assert [c.page for c in chunks] == [1, 2]
 
 
+_BODY = "Au cours de l'année 2023, le service a accompagné de nombreux projets dans toutes les communes."
+
+
 @pytest.mark.parametrize(
     ("line", "next_line", "level"),
     [
@@ -74,6 +77,13 @@ def test_page_numbers_are_attached():
         ("Le budget est voté.", "", None),
         ("- ▶ Préparer le budget primitif ;", "", None),
         ("155 agents à la Ville et", "24 agents au CCAS", None),
+        ("1. Enfance et éducation", _BODY, 3),
+        ("2.3 Les travaux de voirie", _BODY, 3),
+        ("41.3 - Citoyenneté", _BODY, 3),
+        ("Le centre de contact 30 01", _BODY, 3),  # a number that names something
+        ("Plus de 2 500 repas servis", _BODY, None),  # a key figure
+        ("Les 10 chantiers de l'année", _BODY, None),
+        ("1er janvier", _BODY, None),
     ],
 )
 def test_heading_levels(line: str, next_line: str, level: int | None):

@@ -113,6 +113,19 @@ def test_page_numbers_of_a_two_page_document_go(number: str):
     assert remove_repeated_page_lines(pages) == ["Titre A\nTexte un.", "Titre B\nTexte deux."]
 
 
+def test_a_two_page_footer_with_its_page_number_goes():
+    pages = [
+        "Rapport 2023\nLe budget est voté.\nmontbrison.fr — 1 —",
+        "Les travaux avancent.\nLa voirie est refaite.\nmontbrison.fr — 2 —",
+    ]
+    assert remove_repeated_page_lines(pages) == [
+        "Rapport 2023\nLe budget est voté.",
+        "Les travaux avancent.\nLa voirie est refaite.",
+    ]
+    headings = ["Délibération n° 41\nLe conseil vote.\nFin", "Délibération n° 42\nLe maire signe.\nSuite"]
+    assert remove_repeated_page_lines(headings) == headings  # two numbered headings, no running line
+
+
 def test_three_pages_still_need_the_line_on_three():
     pages = ["Titre\nA\nB\nC", "Titre\nD\nE\nF", "Autre\nG\nH\nI"]
     assert remove_repeated_page_lines(pages) == pages
@@ -125,6 +138,8 @@ def test_three_pages_still_need_the_line_on_three():
         ("la restauration du lavoir communal de\nSaint-Ours-les-Roches, classé.", "de Saint-Ours"),
         ("avec le soutien du Département et de l'\nÉtat.", "de l'État"),
         ("Le programme a porté sur la\n126e route.", "la 126e"),
+        ("Le centre communal d'action sociale a instruit\n412 demandes d'aide.", "instruit 412"),
+        ("Trois actions ont marqué l'année\n:", "l'année :"),
     ],
 )
 def test_a_line_break_inside_a_sentence_becomes_a_space(text: str, expected: str):
@@ -140,10 +155,22 @@ def test_a_line_break_inside_a_sentence_becomes_a_space(text: str, expected: str
         "Canton | Montant de\nBugey | 350 000 €",  # table rows
         "Chiffres clés 2023\n12 480 foyers accompagnés",  # a figure under a title
         "Une phrase\n\ndu paragraphe suivant",  # a blank line is a paragraph break
+        "Les chiffres clés\n2 500 repas servis",  # a short title above a figure
     ],
 )
 def test_other_line_breaks_stay(text: str):
     assert unwrap_lines(text).count("\n") == text.count("\n")
+
+
+def test_ocr_paragraph_breaks_inside_a_sentence_go():
+    """Tesseract sets the short last line of a paragraph apart by a blank line."""
+    text = (
+        "Le repas est facturé dans le cadre de la tarification sociale\n\nsoutenue par l'État.\n\nArticle 2 : Le Maire."
+    )
+    assert unwrap_lines(text, across_blank_lines=True) == (
+        "Le repas est facturé dans le cadre de la tarification sociale soutenue par l'État.\n\nArticle 2 : Le Maire."
+    )
+    assert unwrap_lines(text) == text  # a printed page's blank line is a paragraph break
 
 
 def test_line_end_hyphens_on_the_seed_corpus():

@@ -73,7 +73,6 @@ def test_pdf_keeps_page_numbers(tmp_path: Path):
         ("empty.txt", b"", "empty"),
         ("blank.md", b"   \n\n", "empty"),
         ("binary.txt", b"\x00\x01\x02ELF\x00" * 50, "binary"),
-        ("latin1.txt", "Département écologie".encode("latin-1") * 5, "UTF-8"),
         ("broken.pdf", b"%PDF-1.4\n garbage \x00\x01 not a pdf", "PDF"),
         ("image.png", b"\x89PNG....", "unsupported"),
     ],
@@ -84,6 +83,27 @@ def test_bad_files_raise_a_clear_error(tmp_path: Path, name: str, content: bytes
     with pytest.raises(LoaderError, match=message) as info:
         load_file(path)
     assert name in str(info.value)
+
+
+def test_windows_1252_text_is_read_with_a_warning_naming_it(tmp_path: Path, caplog: pytest.LogCaptureFixture):
+    path = tmp_path / "note-bloc-notes.txt"
+    path.write_bytes("Le Département aide l’écologie : 1 200 € versés.".encode("cp1252"))
+    with caplog.at_level("WARNING"):
+        doc = load_file(path)
+    assert doc.text == "Le Département aide l'écologie : 1 200 € versés."
+    assert "note-bloc-notes.txt" in caplog.text and "Windows-1252" in caplog.text
+
+
+def test_a_web_page_is_read_in_the_character_set_it_declares(tmp_path: Path):
+    path = tmp_path / "actualite.html"
+    page = (
+        '<html><head><meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1">'
+        "<title>Plan grand froid</title></head><body><main><h1>Plan grand froid</h1>"
+        "<p>La Ville ouvre un accueil de nuit pour les personnes sans abri, tous les soirs de décembre.</p>"
+        "</main></body></html>"
+    )
+    path.write_bytes(page.encode("latin-1"))
+    assert "personnes sans abri, tous les soirs de décembre" in load_file(path).text
 
 
 # -- generated documents (tests/document_fixtures.py) ----------------------------------------------
@@ -359,6 +379,16 @@ def test_a_text_that_names_no_authority_gets_its_departement_from_its_places():
         "délibération",
     )
     assert infer_meta("c", "Compte rendu\n\nLes routes du Bugey et de la Dombes.").organisation is None
+
+
+def test_an_authority_in_a_capitalised_letterhead_is_read():
+    text = (
+        "RÉPUBLIQUE FRANÇAISE\nCOMMUNE DE SAINT-JUST-SAINT-RAMBERT\n\nEXTRAIT DU REGISTRE DES DÉLIBÉRATIONS\n\n"
+        "Le conseil municipal fixe le prix du repas de la cantine à 3,10 euros."
+    )
+    meta = infer_meta("deliberation", text)
+    assert meta.organisation == "Commune de Saint-Just-Saint-Rambert"
+    assert meta.territory is not None and meta.territory.startswith("com:")
 
 
 def test_placeholder_titles_are_dropped(tmp_path: Path):
