@@ -23,7 +23,7 @@ import numpy as np
 from rapporteur.bundle.store import Bundle
 from rapporteur.parameters import ANSWER, AnswerParams
 from rapporteur.text.analyzer import analyze
-from service.search.answer_kinds import AnswerKind, expected_kind, gives
+from service.search.answer_kinds import AnswerKind, asking_words, expected_kind, gives
 from service.search.display import display_text
 from service.search.query import QueryPlan
 from service.search.results import Answer, Hit
@@ -90,17 +90,18 @@ class KeyTerms:
 
     terms: tuple[str, ...]
     weights: tuple[float, ...]
-    equivalents: tuple[frozenset[str], ...]
+    equivalents: tuple[tuple[frozenset[str], ...], ...]  # per term: expansions, each a set of terms
 
     @classmethod
-    def of(cls, plan: QueryPlan, idf: dict[str, float]) -> KeyTerms:
-        """Terms of the question minus those of the places it names (the scope checks handle places)."""
-        place_terms = {t for p in plan.located for t in analyze(p.name)}
+    def of(cls, plan: QueryPlan, idf: dict[str, float], kind: AnswerKind | None = None) -> KeyTerms:
+        """Terms of the question minus those of the places it names (the scope checks handle places)
+        and those that ask for the `kind` of answer (« numéro », « horaires »: the kind check handles them)."""
+        left_out = {t for p in plan.located for t in analyze(p.name)} | set(analyze(asking_words(kind, plan.text)))
         top = max(idf.values(), default=1.0)
         terms, weights, equivalents = [], [], []
-        equivalents_of = plan.equivalents or tuple(frozenset() for _ in plan.terms)
+        equivalents_of = plan.equivalents or tuple(() for _ in plan.terms)
         for term, equivalent in zip(plan.terms, equivalents_of, strict=True):
-            if term in place_terms or term in terms:
+            if term in left_out or term in terms:
                 continue
             terms.append(term)
             weights.append(idf.get(term, top))  # a term the corpus lacks is as rare as the rarest
@@ -113,9 +114,7 @@ class KeyTerms:
         if not total:
             return 1.0
         held = sum(
-            w
-            for t, w, eq in zip(self.terms, self.weights, self.equivalents, strict=True)
-            if t in present or eq & present
+            w for t, w, eq in zip(self.terms, self.weights, self.equivalents, strict=True) if _held(t, eq, present)
         )
         return held / total
 
@@ -123,11 +122,14 @@ class KeyTerms:
         """Rarity of the rarest key term that `present` lacks, relative to the rarest weight; 0 if none."""
         top = max(self.weights, default=1.0) or 1.0
         missing = [
-            w
-            for t, w, eq in zip(self.terms, self.weights, self.equivalents, strict=True)
-            if t not in present and not eq & present
+            w for t, w, eq in zip(self.terms, self.weights, self.equivalents, strict=True) if not _held(t, eq, present)
         ]
         return max(missing, default=0.0) / top
+
+
+def _held(term: str, expansions: tuple[frozenset[str], ...], present: set[str]) -> bool:
+    """Whether `present` holds `term` itself or all the terms of one of its expansions."""
+    return term in present or any(expansion <= present for expansion in expansions)
 
 
 def _coverage(terms: list[str], idf: dict[str, float], present: set[str]) -> float:
@@ -156,7 +158,7 @@ def _score_sentences(
         for s in bundle.sentences_of(hit.chunk_index):
             text = bundle.sentence_text(int(s))
             present = set(analyze(text))
-            has_kind = kind is not None and gives(kind, text)
+            has_kind = kind is not None and gives(kind, text, plan.text)
             score = (
                 sentence_sims[s]
                 + p.coverage_weight * _coverage(plan.terms, context.idf, present)
@@ -169,12 +171,13 @@ def _score_sentences(
 
 
 # A sentence that opens on these words refers back to the one before it (« Elle se décline en 20
-# objectifs » after « La stratégie… »): read alone, it does not say what it is about. Impersonal
-# « il y a », « il faut », « il est possible… » do not refer back.
+# objectifs » after « La stratégie… », « Et de 13 h 30 à 17 h » after the morning hours): read
+# alone, it does not say what it is about. Impersonal « il y a », « il faut », « il est possible… »
+# do not refer back.
 _REFERS_BACK = re.compile(
     r"^(?:(?:elles?|ils?)\b(?! y a\b| faut\b| est (?:possible|nécessaire|important|prévu)\b)|"
     r"(?:celui|celle|ceux|celles|cela|ceci|cette|ces|ce|leurs?|son|sa|ses|dont|parmi (?:eux|elles)|ainsi|"
-    r"en outre|de plus)\b)",
+    r"en outre|de plus|et|mais|puis|or)\b)",
     re.IGNORECASE,
 )
 
@@ -259,9 +262,9 @@ def extract(
     answer_text = bundle.texts.read(byte_start, byte_end)
     sentence_terms = set(analyze(answer_text))
     passage_terms = sentence_terms | set(analyze(chunk.text))
-    keys = KeyTerms.of(plan, context.idf)
+    keys = KeyTerms.of(plan, context.idf, kind)
     key_coverage = keys.coverage(passage_terms)
-    gives_kind = kind is None or gives(kind, answer_text)
+    gives_kind = kind is None or gives(kind, answer_text, plan.text)
     top_n = p.top_sentences
     every = sentences.sims
     top = np.partition(every, -top_n)[-top_n:] if len(every) > top_n else every

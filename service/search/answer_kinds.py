@@ -9,6 +9,7 @@ Patterns match folded text (lower case, no accents), except where the accent car
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -30,10 +31,14 @@ _COUNT_OF_THINGS = re.compile(
     r"\b(?:combien|nombre)\s+d(?:e\s+|')(?:la\s+|les\s+|l')?(?!(?:argent|euros?|sous|budget|credits?|subventions?|"
     r"frais|depenses?|recettes?|financements?|investissements?|aides?)\b)[a-z]"
 )
+# A short number after the words that introduce one (« au 30 01 », « composez le 3919 », « Tél. 115 »),
+# unless it is a day, an ordinal or a quantity (« au 31 décembre », « jusqu'au 21^e siècle »).
 _PHONE = re.compile(
     r"(?:\+33|\b0)\s?[1-9](?:[ .-]?\d\d){4}\b|\b0 ?8\d\d[ .]?\d{3}[ .]?\d{3}\b"
-    r"|\b(?:numero|tel|telephone|composer|composez|appelez|appeler(?: le)?|au) "
-    r"(?:\d\d \d\d|\d{3}|[1-9]\d)\b(?![ .,/]?\d)"
+    r"|\b(?:numero|tel|telephone|composer|composez|appelez|appeler|au)\b\.?\s?:?\s?(?:le )?"
+    r"(?:\d\d \d\d|\d{3,4}|[1-9]\d)\b(?![ .,/]?\d)(?!\^?(?:e|er|eme|ieme)\b)(?! ?(?:%|€))"
+    rf"(?! (?:{_MONTHS}|rue|avenue|boulevard|place|chemin|route|ans?|mois|jours?|heures?|h|km|m|euros?|"
+    r"personnes?|habitants?|agents?|places?|logements?|enfants?|dossiers?)\b)"
 )
 _DATE = re.compile(
     rf"\b(?:19|20)\d\d\b|\b(?:{_MONTHS})\b|\b\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?\b|\b(?:lundi|mardi|mercredi|jeudi|"
@@ -43,18 +48,34 @@ _HOURS = re.compile(
     r"\b\d{1,2} ?h(?: ?\d\d)?\b|\b\d{1,2}:\d\d\b|\bheures? d'ouverture\b|\b24 ?h ?/ ?24\b|\b7 ?j ?/ ?7\b"
     r"|\b(?:du|le|les|tous les|chaque) (?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)s?\b"
 )
-_AGE = re.compile(r"\b\d{1,3} ans\b|\bans et plus\b|\bmoins de \d+ ans\b|\bmineurs?\b|\bmajeurs?\b|\bage de\b")
+# « majeur » gives an age as a noun (« être majeur », « les jeunes majeurs »), not as « un choix majeur ».
+_AGE = re.compile(
+    r"\b\d{1,3} ans\b|\bans et plus\b|\bmoins de \d+ ans\b|\bmineurs?\b|\bage de\b"
+    r"|\b(?:etre|etant|devenir|devenus?|jeunes?|les|des|personnes?) majeure?s?\b"
+)
 _DURATION = re.compile(
     r"\b\d+(?:[.,]\d+)? ?(?:jours?|semaines?|mois|ans|annees?|heures?|h|minutes?|min)\b"
     rf"|\b(?:{_NUMBER_WORDS}) (?:jours?|semaines?|mois|ans|annees?|heures?)\b|\bperiode maximale\b|\bduree\b"
 )
+# A place is given by an address, a postcode, « situé à… », or a place noun (« une unité
+# d'hébergement d'urgence », « le service Stationnement »); « place » alone is not one (« mis en place »),
+# nor is the place noun the question asks about (« où se trouve le centre… » / « le centre emploie… »).
 _PLACE = re.compile(
-    r"\b(?:rue|avenue|boulevard|place|quai|chemin|allee|route|impasse|cours)\b|\b\d{5}\b"
-    r"|\b(?:maison|centre|espace|hotel|mairie|antenne|agence|bureau|guichet|site|locaux|local|lieu|lieux|"
-    r"batiment|siege|accueil|point|structure|unite|foyer|residence|etablissement|service|permanences?|"
+    r"\b\d{1,4}(?: ?bis| ?ter)?,? (?:rue|avenue|boulevard|bd|place|quai|chemin|allee|route|impasse|cours)\b"
+    r"|\b(?:rue|avenue|boulevard|quai|chemin|allee|route|impasse|cours)\b|\b\d{5}\b|\badresse\b"
+    r"|\b(?:situee?s?|se (?:trouve|situe)n?t?|installee?s?|implantee?s?|localisee?s?|domiciliee?s?) "
+    r"(?:a|au|aux|dans|sur|pres|en)\b"
+)
+_PLACE_NOUN = re.compile(
+    r"\b(maison|centre|espace|hotel|mairie|antenne|agence|bureau|guichet|site|locaux|local|lieu|lieux|"
+    r"batiment|siege|accueil|point|structure|unite|foyer|residence|etablissement|service|permanence|"
     r"hebergement|equipement|salle|musee|mediatheque|bibliotheque|piscine|college|ecole|parc|port)s?\b"
 )
-_PLACE_NAMED = re.compile(r"\b(?:à|au|aux|dans|sur|près de|située?s?) (?:la |le |l'|les )?[A-ZÀ-Ý]")
+# Named places, on the text as written: « à Bourg-en-Bresse », « place du Général-de-Gaulle ».
+_PLACE_NAMED = re.compile(
+    r"(?<!jusqu')(?<!jusqu’)\b(?:à|au|aux|dans|sur|près de|située?s?) (?:la |le |l'|l’|les )?[A-ZÀ-Ý]"
+    r"|\b[Pp]lace (?:du |de la |des |de l'|de l’)?[A-ZÀ-Ý]"
+)
 _PROCEDURE = re.compile(
     r"\b(?:il faut|doi(?:t|vent)|peu(?:t|vent)|permet(?:tent)?|s'adresser|adresse[rz]?|contacte[rz]?|aupres|"
     r"demandes?|dossiers?|formulaires?|en ligne|inscri\w*|se rendre|rendez-vous|deposer|depot|saisi\w*|"
@@ -68,7 +89,12 @@ _DEADLINE = re.compile(
 _MAXIMUM = re.compile(
     r"\b(?:jusqu'? ?a \d|maximum|maximale?|plafon\w*|au plus|dans la limite|au maximum|ne peut exceder|limitee? a)"
 )
-_PERSON = re.compile(r"\b(?:M\.|Mme|Mmes|MM\.|Dr|Pr|Madame|Monsieur)\s+[A-ZÀ-Ý]|\b[A-ZÀ-Ý][a-zà-ÿ]+ [A-ZÀ-Ý]{2,}\b")
+# A title and a name, or a first name and an upper-case surname (« Jean DUPONT »), not « Le CCAS ».
+_PERSON = re.compile(
+    r"\b(?:M\.|Mme|Mmes|MM\.|Dr|Pr|Madame|Monsieur)\s+[A-ZÀ-Ý]"
+    r"|\b(?!(?:La|Le|Les|Du|Des|De|Au|Aux|Un|Une|En|Et|Par|Pour|Sur|Dans|Avec|Chez|Son|Sa|Ses|Leur|Cette|Ce)\b)"
+    r"[A-ZÀ-Ý][a-zà-ÿ]+ [A-ZÀ-Ý]{2,}\b"
+)
 _REASON = re.compile(
     r"\b(?:car|parce|en raison|du fait|suite a|a cause|afin|pour (?:permettre|eviter|garantir|limiter|repondre)|"
     r"risques?|objectifs?|vise|visant|but|necessit\w*|cause|consequence|explique|lie|liee)\b"
@@ -104,8 +130,10 @@ KINDS: tuple[AnswerKind, ...] = (
             r"\b(?:combien (?:ca |cela |ils? |elles? )?(?:cout|coute|coutent|coutera|paye|payer|touch|rembours|"
             r"verse|rapport|faut payer|d'argent|d'euros|de sous)|combien (?:je |on |il |elle |vous )?(?:touch|recev|"
             r"pai|peu\w* toucher|peu\w* avoir|aur)|quel (?:est le )?(?:montant|prix|tarif|cout|budget)|quelle somme|"
-            r"quels? (?:tarifs?|prix|montants?|salaires?)|quel est (?:le|son) salaire|combien gagne|how much|price|"
-            r"fee|what does it cost|cost)"
+            r"quels? (?:sont les )?(?:tarifs?|prix|montants?|salaires?)|quel est (?:le|son) salaire|combien gagne|"
+            r"how much|price|fee|what does it cost|cost|cout\w* combien|c'est combien|payer combien|paie combien|"
+            r"combien (?:je |on |il |elle |vous |nous )?(?:dois|doit|devrai\w*|vais|va|faut|allons)\w*(?: me| nous)? "
+            r"payer)"
         ),
         _MONEY,
     ),
@@ -114,7 +142,7 @@ KINDS: tuple[AnswerKind, ...] = (
         re.compile(
             r"\b(?:(?:quel|le|un|son|leur|votre|du) (?:numero|telephone|tel)\b|numero (?:de telephone|de tel|a "
             r"appeler|pour|unique|vert|d'appel)|numero\b(?! (?:de (?:securite|dossier|allocataire|siret|fiscal|"
-            r"client|rue))|\d)|appeler (?:quel|qui)|phone number|telephone number)"
+            r"client|rue))|\d)|(?:quel|le|un) n°|n° (?:de )?tel\w*|appeler (?:quel|qui)|phone number|telephone number)"
         ),
         _PHONE,
     ),
@@ -122,7 +150,7 @@ KINDS: tuple[AnswerKind, ...] = (
         "hours",
         re.compile(
             r"\b(?:horaires?|heures? d'ouverture|a quelle heure|quelles heures|"
-            r"ouvert(?:e|s)? (?:quand|le|les|a quelle)|quand (?:est-ce que )?(?:c'est |ca )?ouv|jours? d'ouverture|"
+            r"ouvert(?:e|s)? (?:quand|le|les|a quelle)|quand (?:est-ce que )?(?:c'est |ca )?ouv\w*|jours? d'ouverture|"
             r"opening (?:hours|times)|what time)\b"
         ),
         _HOURS,
@@ -134,7 +162,10 @@ KINDS: tuple[AnswerKind, ...] = (
     ),
     AnswerKind(
         "duration",
-        re.compile(r"\b(?:combien de temps|quel delai|quels delais|quelle duree|pendant combien|how long)\b"),
+        re.compile(
+            r"\b(?:combien de temps|quel (?:est le )?delai|quels (?:sont les )?delais|quelle (?:est la )?duree|"
+            r"pendant combien|how long)\b"
+        ),
         _DURATION,
     ),
     AnswerKind(
@@ -147,14 +178,23 @@ KINDS: tuple[AnswerKind, ...] = (
     AnswerKind(
         "date",
         re.compile(
-            r"\b(?:quand\b|quelle date|a quelle date|depuis quand|en quelle annee|quelle annee|"
+            r"\b(?:quand\b|quelle (?:est la )?date|a quelle date|depuis quand|en quelle annee|quelle annee|"
             r"when\b|what date|what year|which year)"
         ),
         _DATE,
     ),
     AnswerKind("count", _COUNT_OF_THINGS, _COUNT, unless_followed_by=_MONEY_UNIT),
     AnswerKind("count", re.compile(r"\b(?:combien|nombre de|quel nombre|how many|number of)\b"), _COUNT),
-    AnswerKind("person", re.compile(r"\b(?:qui est|qui sont|qui dirige|qui preside|who is|who are)\b"), _PERSON, False),
+    AnswerKind(
+        "person",
+        # « qui est concerné », « qui sont les bénéficiaires » ask who is eligible, not for a person.
+        re.compile(
+            r"\b(?:qui (?:est|sont)(?! (?:concernee?s?|eligibles?|(?:les )?beneficiaires?|prioritaires?|visee?s?)\b)|"
+            r"qui dirige|qui preside|who is|who are)\b"
+        ),
+        _PERSON,
+        False,
+    ),
     AnswerKind("reason", re.compile(r"\b(?:pourquoi|pour quelle raison|why)\b"), _REASON),
 )
 _BY_NAME = {kind.name: kind for kind in reversed(KINDS)}  # a name's first kind (the stricter count)
@@ -162,7 +202,8 @@ _BY_NAME = {kind.name: kind for kind in reversed(KINDS)}  # a name's first kind 
 # « où » is a place question only with its accent, or in phrasings where « ou » cannot mean « or ».
 _WHERE = re.compile(
     r"(?:^|[\s,;(])où\b|\b(?:c'est ou|ou (?:se trouve|se situe|aller|s'adresser|trouver|est|sont|peut-on|puis-je|"
-    r"je peux|on peut|faut-il|il faut|dois-je|deposer|ca se passe)|par ou|quel endroit|quel lieu|quelle adresse|"
+    r"je peux|on peut|faut-il|il faut|dois-je|deposer|ca se passe)|par ou|quel endroit|quel lieu|"
+    r"quelle (?:est (?:l'|l’))?adresse|"
     r"(?:un|quelque) (?:endroit|lieu)|where)\b",
     re.IGNORECASE,
 )
@@ -182,17 +223,57 @@ def _folded(text: str) -> str:
     return fold(text).replace("’", "'")
 
 
+# « que faire quand… », « qui appeler quand… »: there « quand » joins a circumstance to another
+# question; it asks for a date only with words that do (« depuis quand », « quelle date »).
+_WHEN_CLAUSE = re.compile(
+    r"\b(?:que faire|quoi faire|faire quoi|fais quoi|comment faire|que dois-je faire|que faut-il faire|"
+    r"qu'est-ce (?:que je dois|qu'il faut) faire|qui (?:appeler|contacter|prevenir)|"
+    r"a qui (?:m'adresser|s'adresser|dois-je|faut-il)|ou (?:aller|s'adresser|appeler))\b.*\bquand\b"
+)
+_ASKS_DATE = re.compile(
+    r"\b(?:c'est quand|depuis quand|quelle (?:est la )?date|a quelle date|en quelle annee|quelle annee|"
+    r"when|what date|what year|which year)\b"
+)
+
+
+def _where(question: str) -> re.Match[str] | None:
+    return _WHERE.search(question.replace("’", "'"))
+
+
 def expected_kind(question: str) -> AnswerKind | None:
     """The kind of answer `question` asks for, or None when any statement may answer it."""
     folded = _folded(question)
     for kind in KINDS:
         if kind.asks.search(folded):
+            if kind.name == "date" and _WHEN_CLAUSE.search(folded) and not _ASKS_DATE.search(folded):
+                continue
             return kind
-    if _WHERE.search(question):
+    if _where(question):
         return PLACE
     if _HOW_TO.search(folded):
         return PROCEDURE
     return None
+
+
+def asking_words(kind: AnswerKind | None, question: str) -> str:
+    """The words of `question` that ask for `kind` (« quel numéro », « horaires », « combien de »):
+    they say what kind of answer is wanted, not what it is about, so an answer need not repeat them."""
+    if kind is None:
+        return ""
+    text = question.replace("’", "'") if kind is PLACE else _folded(question)
+    covered = [False] * len(text)
+    for m in _overlapping(kind.asks).finditer(text):  # « le numéro » and « numéro de téléphone » both
+        start, end = m.span(1)
+        if end < len(text) and text[end].isalnum():  # the match stops inside a word: not that word
+            end = start + len(re.sub(r"\w+$", "", m.group(1)))
+        covered[start:end] = [True] * (end - start)
+    return "".join(c if keep else " " for c, keep in zip(text, covered, strict=True))
+
+
+@functools.cache
+def _overlapping(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """`pattern` matched at every position, overlaps included."""
+    return re.compile(f"(?=({pattern.pattern}))", pattern.flags)
 
 
 def kind_named(name: str) -> AnswerKind:
@@ -200,10 +281,14 @@ def kind_named(name: str) -> AnswerKind:
     return PLACE if name == "place" else PROCEDURE if name == "procedure" else _BY_NAME[name]
 
 
-def gives(kind: AnswerKind, sentence: str) -> bool:
-    """True when `sentence` holds an answer of `kind`."""
+def gives(kind: AnswerKind, sentence: str, question: str = "") -> bool:
+    """True when `sentence` holds an answer of `kind` to `question`."""
     text = _folded(sentence) if kind.folded_sentence else sentence
     unit = kind.unless_followed_by
     if any(unit is None or not unit.match(text, m.end()) for m in kind.gives.finditer(text)):
         return True
+    if kind is PLACE:
+        asked = {w[:-1] if w.endswith("s") else w for w in re.findall(r"\w+", _folded(question))}
+        if any(m.group(1) not in asked for m in _PLACE_NOUN.finditer(text)):
+            return True
     return bool(kind.gives_as_written and kind.gives_as_written.search(sentence))

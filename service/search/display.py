@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 
-_MARKER = re.compile(r"^[ \t]*(?:(?:[-–—•·*▶▷►▸■□●○◆◇⋮✓✔→>]+|\d{1,2}[.)](?=\s))[ \t]*)+")
+# A dash right before a figure is a minus sign (« -5 % de demandes »), not a list marker.
+_MARKER = re.compile(r"^[ \t]*(?:(?:(?:[•·*▶▷►▸■□●○◆◇⋮✓✔→>]|[-–—](?!\d))+|\d{1,2}[.)](?=\s))[ \t]*)+")
 _EMPHASIS = re.compile(r"\*\*|__|(?<!\w)\*(?=\S)|(?<=\S)\*(?!\w)")
 _HEADING_MARK = re.compile(r"^#{1,6}\s+", re.MULTILINE)
 _SPACES = re.compile(r"[ \t\u00a0\u202f]{2,}")

@@ -48,7 +48,8 @@ class QueryPlan:
     dense_text: str = ""
     language: str = "fr"  # "en" for a question asked in English
     located: tuple[Place, ...] = ()  # the places behind `places`
-    equivalents: tuple[frozenset[str], ...] = ()  # per term: lexicon terms that may stand for it
+    # per term: the lexicon expansions that may stand for it, each as the set of its analysed terms
+    equivalents: tuple[tuple[frozenset[str], ...], ...] = ()
 
     @property
     def highlight_terms(self) -> frozenset[str]:

@@ -104,10 +104,25 @@ def written_years(text: str) -> set[int]:
     return {int(m.group(1)) for m in _YEAR.finditer(text) if not _QUANTITY_AFTER.match(text[m.end() :])}
 
 
+# A year that dates the caller's own situation (« j'habite l'Ain depuis 2012 », « ma mère est née en
+# 1950 ») is not the period asked about.
+_SITUATION_BEFORE = re.compile(
+    r"\b(?:depuis|nee?s? en|arrivee?s? en|installee?s? en|emmenagee?s? en|demenagee?s? en|since|born in)\s*$"
+)
+
+
 def asked_years(question: str, today: date) -> tuple[int, ...]:
     """Years the question asks about: written years and relative ones (« cette année », « l'an dernier »)."""
-    years = written_years(question)
     folded = fold(question).replace("’", "'")
+    years = {
+        year
+        for year in written_years(folded)
+        for m in re.finditer(rf"\b{year}\b", folded)
+        if not (
+            _SITUATION_BEFORE.search(folded, 0, m.start())
+            and _FIRST_PERSON.search(_clause_around(folded, m.start(), m.end()))
+        )
+    }
     for pattern, offset in _RELATIVE:
         for match in pattern.finditer(folded):
             if not _FIRST_PERSON.search(_clause_around(folded, match.start(), match.end())):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -23,6 +23,7 @@ _ACRONYM = re.compile(r"[A-Z][A-Z0-9&]{1,11}")
 class _Entry:
     terms: list[str]  # analysed expansion terms
     phrases: list[str]  # the expansions as written, most representative first
+    phrase_terms: list[frozenset[str]] = field(default_factory=list)  # the analysed terms of each phrase
 
 
 class SynonymLexicon:
@@ -59,6 +60,9 @@ class SynonymLexicon:
             for phrase in phrases:
                 if phrase not in entry.phrases:
                     entry.phrases.append(phrase)
+                    terms = frozenset(analyze(phrase)) - set(key)
+                    if terms and terms not in entry.phrase_terms:
+                        entry.phrase_terms.append(terms)
                 for term in analyze(phrase):
                     if term not in entry.terms and term not in key:
                         entry.terms.append(term)
@@ -82,13 +86,15 @@ class SynonymLexicon:
             pairs.append((expansion, [acronym]))
         return cls.from_pairs(pairs)
 
-    def equivalents(self, terms: list[str], words: list[str] | None = None) -> list[frozenset[str]]:
-        """For each term, the analysed terms that may stand for it (expansions of the phrases it is in)."""
-        out: list[set[str]] = [set() for _ in terms]
+    def equivalents(self, terms: list[str], words: list[str] | None = None) -> list[tuple[frozenset[str], ...]]:
+        """For each term, the expansions that may stand for it, each as the set of its analysed terms:
+        one stands for the term only when all of its terms are there (« centre communal d'action
+        sociale » for « CCAS », not « centre » alone)."""
+        out: list[list[frozenset[str]]] = [[] for _ in terms]
         for start, size, entry in self._spans(terms, words):
             for i in range(start, start + size):
-                out[i].update(entry.terms)
-        return [frozenset(s) for s in out]
+                out[i].extend(p for p in entry.phrase_terms if p not in out[i])
+        return [tuple(phrases) for phrases in out]
 
     def _matches(self, terms: list[str], words: list[str] | None) -> Iterator[_Entry]:
         for _, _, entry in self._spans(terms, words):

@@ -7,7 +7,9 @@ import pytest
 from rapporteur.embedders.hashing import HashingEmbedder
 from service.search import answer as answering
 from service.search.answer import AnswerFeatures
+from service.search.answer_kinds import expected_kind
 from service.search.engine import SearchEngine
+from service.search.query import QueryPlan
 
 
 @pytest.fixture(scope="module")
@@ -163,7 +165,31 @@ def test_a_statement_never_crosses_a_heading_nor_joins_an_unrelated_sentence(sta
         ("Il est possible de payer en ligne.", False),
         ("Certains collèges sont équipés.", False),
         ("Le service ouvre à 9 h.", False),
+        ("Et de 13 h 30 à 17 h.", True),
+        ("Mais le service reste ouvert le samedi.", True),
+        ("Etablissements et services sont ouverts.", False),
     ],
 )
 def test_what_refers_back(sentence: str, expected: bool):
     assert answering.refers_back(sentence) is expected
+
+
+def _plan(text: str, terms: list[str], equivalents: tuple = ()) -> QueryPlan:
+    return QueryPlan(text, terms, [], {}, frozenset(), [], text, "fr", (), equivalents)
+
+
+def test_the_words_that_ask_for_the_kind_of_answer_are_not_key_terms():
+    """« numéro », « téléphone » say what kind of answer is wanted; the topic must be held."""
+    question = "Quel est le numéro de téléphone des centres d'incendie et de secours ?"
+    plan = _plan(question, ["numero", "telephon", "centr", "incend", "secour"])
+    idf = {"numero": 3.0, "telephon": 3.8, "centr": 1.0, "incend": 4.0, "secour": 3.5}
+    keys = answering.KeyTerms.of(plan, idf, expected_kind(question))
+    assert keys.terms == ("centr", "incend", "secour")
+    assert keys.coverage({"numero", "telephon", "centr"}) < 0.2  # a number of another service
+
+
+def test_an_expansion_stands_for_an_acronym_only_whole():
+    plan = _plan("le numéro du CCAS", ["ccas"], ((frozenset({"centr", "communal", "action", "social"}),),))
+    keys = answering.KeyTerms.of(plan, {"ccas": 5.0})
+    assert keys.coverage({"centr", "social"}) == 0.0
+    assert keys.coverage({"centr", "communal", "action", "social"}) == 1.0

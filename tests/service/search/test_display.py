@@ -27,3 +27,9 @@ def test_display_text(raw: str, shown: str) -> None:
 
 def test_display_keeps_numbers_that_are_not_list_markers() -> None:
     assert display_text("2 300 agents travaillent au Département.") == "2 300 agents travaillent au Département."
+
+
+def test_a_minus_sign_is_not_a_list_marker() -> None:
+    assert display_text("-5 % de demandes en 2024") == "-5 % de demandes en 2024"
+    assert display_text("–12 % de fréquentation") == "–12 % de fréquentation"
+    assert display_text("- 12 agents recrutés") == "12 agents recrutés"  # a dash and a space: a list item

@@ -173,6 +173,10 @@ def test_filter_on_organisation_narrows_the_years(scope: Scope) -> None:
         ("2 300 agents", ()),
         ("2024 habitants", ()),
         ("mon fils est malade en ce moment, que faire ?", ()),
+        ("J'habite dans l'Ain depuis 2012, quel est le numéro de la solidarité ?", ()),
+        ("Ma mère est née en 1950, a-t-elle droit à l'APA ?", ()),
+        ("Le pont est fermé depuis 2019 ?", (2019,)),  # not the caller's situation
+        ("Je voudrais savoir combien de collèges ont été rénovés en 2019", (2019,)),
     ],
 )
 def test_asked_years(question: str, years: tuple[int, ...]) -> None:
