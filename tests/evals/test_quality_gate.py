@@ -1,11 +1,12 @@
 """Quality gate: retrieval and answers on the held-out test split must not fall below what was measured.
 
 Measured on 2026-12-07 (evals/report.md, e5-small-rapporteur-q4 retrained with 418 training
-questions, answer confidence fitted on the dev split for 90 % precision on dev): hybrid hit@5 0.879,
-MRR@10 0.779, hit@10 0.914, lexical hit@5 0.793, dense hit@5 0.810; answers shown for 0.345 of the
-answerable questions, right for 0.850 of those; abstention 0.946 on the unanswerable ones, 1.000 on
-chit-chat and on other territories. The floors below are those figures minus about one question of
-the split (abstention: less than one); the abstention on chit-chat and other territories must stay whole.
+questions, answer confidence fitted on the dev split for 90 % precision on dev, after the answer-line
+review fixes): hybrid hit@5 0.879, MRR@10 0.790, hit@10 0.914, lexical hit@5 0.793, dense hit@5 0.828;
+answers shown for 0.414 of the answerable questions, right for 0.833 of those; abstention 0.946 on the
+unanswerable ones, 1.000 on chit-chat and on other territories. The floors below are those figures
+minus about one question of the split (abstention: less than one); the abstention on chit-chat and
+other territories must stay whole.
 """
 
 from pathlib import Path
@@ -32,7 +33,7 @@ def results(metrics: dict) -> dict:
 def test_hybrid_ranking_holds(results: dict):
     hybrid = results["hybrid"]
     assert hybrid["hit@5"] >= 0.86
-    assert hybrid["mrr@10"] >= 0.76
+    assert hybrid["mrr@10"] >= 0.77
     assert hybrid["hit@10"] >= 0.89
 
 
@@ -44,7 +45,7 @@ def test_hybrid_beats_each_retriever_alone(results: dict):
 
 def test_answers_shown_are_right(results: dict):
     hybrid = results["hybrid"]
-    assert hybrid["answer_rate"] >= 0.32
+    assert hybrid["answer_rate"] >= 0.39
     assert hybrid["answer_precision"] >= 0.80
 
 
