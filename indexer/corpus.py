@@ -18,7 +18,20 @@ from rapporteur.text.analyzer import slugify
 log = logging.getLogger(__name__)
 
 MANIFEST_NAME = "manifest.toml"
-_YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
+# A year, not an amount or a count (« 2000 euros », « 2024 habitants ») nor an article number.
+_YEAR = re.compile(
+    r"(?<!article )(?<!art\. )\b(19[5-9]\d|20[0-4]\d)\b(?!\s?(?:€|euros?\b|eur\b|m²|m2\b|habitants?\b|personnes?\b|"
+    r"places?\b|logements?\b|km\b|repas\b|visiteurs?\b|agents?\b|élèves?\b|enfants?\b))",
+    re.IGNORECASE,
+)
+# Lines that open an act without naming it: the Republic's header, the register, a letterhead.
+_BOILERPLATE_LINE = re.compile(
+    r"^(?:r[ée]publique fran[çc]aise|libert[ée]\W+[ée]galit[ée]\W+fraternit[ée]|extrait du (?:registre|proc[èe]s)\b.*|"
+    r"(?:d[ée]partement|commune|ville|r[ée]gion|pr[ée]fecture) (?:de|du|des|d')\b.*|accus[ée] de r[ée]ception\b.*|"
+    r"re[çc]u (?:en|le)\b.*|s[ée]ance du\b.*)$",
+    re.IGNORECASE,
+)
+_OBJECT_LINE = re.compile(r"^objet\s*:\s*(.{3,150})$", re.IGNORECASE)
 # Kinds of document read from a title, first match wins (the manifest's own words).
 _KINDS = tuple(
     (re.compile(pattern, re.IGNORECASE), kind)
@@ -115,7 +128,7 @@ def infer_meta(
     the one the text names most, else the département of the places it names) and kind (from the
     title or first heading: "rapport d'activité", "délibération"…). `inferred` lists the fields found."""
     title = title_hint or _first_heading(text)
-    year = _year(title, text, date_hint)
+    year = _year(title, text, date_hint, published=kind_hint == "article")
     authority = authority_of(text, author_hint)
     kind = _kind(f"{title or ''}\n{text[:300]}") or kind_hint
     meta = DocumentMeta(
@@ -133,25 +146,32 @@ def infer_meta(
 
 
 def _first_heading(text: str) -> str | None:
-    """The first markdown heading among the first lines, else the first line of title length."""
+    """The first markdown heading among the first lines, else the « Objet : … » of an act, else the
+    first line of title length that is not an act's boilerplate (« RÉPUBLIQUE FRANÇAISE »)."""
     lines = [line.strip() for line in text[:5000].split("\n") if line.strip()]
     for line in lines[:10]:
         if line.startswith("#") and 3 <= len(line.lstrip("#").strip()) <= 120:
             return line.lstrip("#").strip()
+    for line in lines[:30]:
+        found = _OBJECT_LINE.match(line)
+        if found:
+            return found.group(1).strip()
     for line in lines:
         line = line.lstrip("#").strip()
-        if 3 <= len(line) <= 120:
+        if 3 <= len(line) <= 120 and not _BOILERPLATE_LINE.match(line):
             return line
     return None
 
 
-def _year(title: str | None, text: str, date_hint: str | None) -> int | None:
+def _year(title: str | None, text: str, date_hint: str | None, published: bool = False) -> int | None:
+    """The title's year, else the date's (a published article's always; another file's when the
+    text names it, since a file's date may be its copy's), else the year the text names most."""
     in_title = _YEAR.findall(title or "")
     if in_title:
         return int(in_title[0])
     years = Counter(int(y) for y in _YEAR.findall(text[:20000]))
     dated = int(date_hint[:4]) if date_hint and _YEAR.fullmatch(date_hint[:4]) else None
-    if dated is not None and (dated in years or not years):
+    if dated is not None and (published or dated in years or not years):
         return dated
     return years.most_common(1)[0][0] if years else dated
 

@@ -11,10 +11,10 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from indexer.office import ODT_MIMETYPE
 from rapporteur.errors import RejectedFileError
 from rapporteur.parameters import UPLOADS, UploadParams
 
-ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
 _HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta", b"<title")
 TEXT_SUFFIXES = (".md", ".markdown", ".txt")
 

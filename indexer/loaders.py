@@ -8,12 +8,15 @@ Dispatch by suffix: .txt/.md as text; .html/.htm by `web_pages` (main content on
 from __future__ import annotations
 
 import codecs
+import io
 import logging
 import re
+import zipfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from indexer.cleaning import goes_on, normalize_text, remove_repeated_page_lines, unwrap_lines, words_of
+from indexer.office import ODT_MIMETYPE
 from rapporteur.errors import LoaderError, OcrUnavailableError
 from rapporteur.parameters import EXTRACTION
 
@@ -22,6 +25,10 @@ log = logging.getLogger(__name__)
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".odt")
 _MIN_TEXT = 20  # characters: less is not a document
 _PLACEHOLDERS = frozenset({"untitled", "sans titre", "anonymous", "unknown", "inconnu", "user", "utilisateur", "admin"})
+# A title that is the name of a layout or office file (« RA2023_BAT_v4.indd »), not of the document.
+_FILE_NAME = re.compile(
+    r"\S+\.(?:indd|idml|qxp|qxd|ai|psd|pub|docx?|odt|pdf|rtf|xlsx?|pptx?|txt)|[^\s]*_[^\s]*", re.IGNORECASE
+)
 _WORD_PREFIX = re.compile(r"^Microsoft (?:Word|PowerPoint) - |\.(?:docx?|odt|pdf)$", re.IGNORECASE)
 
 
@@ -57,6 +64,10 @@ def load_file(path: Path, data: bytes | None = None) -> LoadedDocument:
         data = read_file(path)
     if not data.strip():
         raise LoaderError(f"{path}: empty file")
+    real = _real_suffix(data)
+    if real is not None and real != _SAME_TYPE.get(suffix, suffix):
+        log.warning("%s: the file is a %s named %s; read as %s", path, real[1:].upper(), suffix, real[1:].upper())
+        suffix = real
     if suffix == ".pdf":
         doc = _load_pdf(path, data)
     elif suffix in (".docx", ".odt"):
@@ -70,13 +81,43 @@ def load_file(path: Path, data: bytes | None = None) -> LoadedDocument:
     return _without_placeholders(path, doc)
 
 
+_SAME_TYPE = {".htm": ".html"}
+
+
+def _real_suffix(data: bytes) -> str | None:
+    """The suffix of what `data` is, by its first bytes, when that is a PDF, an office file or a web
+    page; None for text or anything else (the name's suffix then decides)."""
+    head = data[:2048]
+    if b"%PDF-" in head[:1024]:
+        return ".pdf"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                names = set(archive.namelist())
+                if "word/document.xml" in names:
+                    return ".docx"
+                if "mimetype" in names and archive.read("mimetype").strip() == ODT_MIMETYPE:
+                    return ".odt"
+        except (zipfile.BadZipFile, OSError, KeyError):
+            return None
+        return None
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if stripped.startswith((b"<!doctype html", b"<html")):
+        return ".html"
+    return None
+
+
 def _without_placeholders(path: Path, doc: LoadedDocument) -> LoadedDocument:
     """`doc` without the title and author that tools write by default ("untitled", "anonymous",
     the file's own name, "Microsoft Word - rapport.docx")."""
     title, author = doc.title_hint, doc.author_hint
     if title:
         title = _WORD_PREFIX.sub("", title).strip()
-        if title.lower() in _PLACEHOLDERS or title.lower() in (path.stem.lower(), path.name.lower()):
+        if (
+            title.lower() in _PLACEHOLDERS
+            or title.lower() in (path.stem.lower(), path.name.lower())
+            or _FILE_NAME.fullmatch(title)
+        ):
             title = None
     if author and author.lower() in _PLACEHOLDERS:
         author = None
@@ -127,6 +168,8 @@ def _load_pdf(path: Path, data: bytes) -> LoadedDocument:
     try:
         content = read_pdf(data)
     except Exception as exc:  # pdfium raises its own errors, and others on odd files
+        if "password" in str(exc).lower():
+            raise LoaderError(f"{path}: password-protected PDF; send it without a password") from exc
         raise LoaderError(f"{path}: corrupt PDF ({type(exc).__name__}: {exc})") from exc
     pages = list(content.pages)
     if content.scanned or content.overlaid:

@@ -73,6 +73,15 @@ _PROSE_END = re.compile(r"[.!?:;»)]\s*$")
 _MIN_LOOSE = 100  # characters: loose text shorter than this is kept only when it ends like a sentence
 _MIN_CONTENT_SHARE = 0.5  # the densest element is the content only when it holds this share of the page
 _TITLE_TAIL = re.compile(r"\s+[|–—-]\s+")
+# Parts of a <title> that name the site or its section, not the page (« Ville de Roanne », « Actualités »).
+_SITE_PART = re.compile(
+    r"^(?:accueil|home|actualit[ée]s?|news|agenda|[ée]v[ée]nements?|publications?|"
+    r"(?:d[ée]partement|ville|commune|mairie|r[ée]gion|m[ée]tropole|communaut[ée]) (?:de|du|des|d'|d’)\b.*|"
+    r"[\w.-]+\.(?:fr|com|org|net|eu))$",
+    re.IGNORECASE,
+)
+# An element that titles the page by its class or id (« titre_page », « page-title »): a heading.
+_TITLE_ELEMENT = re.compile(r"(?:^|[\s_-])(?:titre|title|heading)(?:$|[\s_-])", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -145,6 +154,9 @@ class _Emitter:
                 self._loose.append(_text(child))
             elif tag == "br":
                 self.flush()
+            elif _is_title_element(child):
+                self.flush()
+                self.lines.append("# " + _text(child))
             else:
                 self.flush()
                 self.walk(child)
@@ -178,15 +190,31 @@ def _inside_content(node: LexborNode) -> bool:
     return False
 
 
-def _title(tree: LexborHTMLParser, root: LexborNode) -> str | None:
-    og = _meta(tree, 'meta[property="og:title"]')
-    if og:
-        return og
+def _is_title_element(node: LexborNode) -> bool:
+    """A block without blocks inside whose class or id says it is the page's title."""
+    attrs = node.attributes
+    names = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
+    text = _text(node)
+    if not _TITLE_ELEMENT.search(names) or not 3 <= len(text) <= 150:
+        return False
+    return not any(c.tag in _BLOCKS for c in node.iter(include_text=False))
+
+
+def _title(tree: LexborHTMLParser, root: LexborNode, site: str | None) -> str | None:
+    """og:title, else <title>, without the parts naming the site or its section; else the first <h1>."""
     title = tree.css_first("title")
-    if title and _text(title):
-        return _TITLE_TAIL.split(_text(title))[0]
+    for found in (_meta(tree, 'meta[property="og:title"]'), _text(title) if title else None):
+        if found:
+            return _page_part(found, site)
     h1 = root.css_first("h1")
     return _text(h1) if h1 and _text(h1) else None
+
+
+def _page_part(title: str, site: str | None) -> str:
+    """« Ville de Roanne - Actualités - Plan grand froid » -> « Plan grand froid »."""
+    parts = [part.strip() for part in _TITLE_TAIL.split(title) if part.strip()]
+    kept = [part for part in parts if not _SITE_PART.match(part) and (not site or part.lower() != site.lower())]
+    return kept[0] if kept else parts[0] if parts else title
 
 
 def _date(tree: LexborHTMLParser) -> str | None:
@@ -225,4 +253,4 @@ def web_page(html: str) -> WebPage:
         if i:
             text += "\n" if (" | " in line and " | " in lines[i - 1]) else "\n\n"
         text += line
-    return WebPage(text, _title(tree, root), date, site, article)
+    return WebPage(text, _title(tree, root, site), date, site, article)

@@ -391,6 +391,32 @@ def test_an_authority_in_a_capitalised_letterhead_is_read():
     assert meta.territory is not None and meta.territory.startswith("com:")
 
 
+def test_an_act_is_titled_by_its_object_not_by_the_republic():
+    text = (
+        "RÉPUBLIQUE FRANÇAISE\nCOMMUNE DE SAINT-JUST-SAINT-RAMBERT\nDélibération n° 2024-037\n"
+        "Objet : Tarifs de la restauration scolaire\n\nLe conseil municipal fixe le prix du repas à 3,10 euros."
+    )
+    assert infer_meta("d", text).title == "Tarifs de la restauration scolaire"
+    assert infer_meta("n", "RÉPUBLIQUE FRANÇAISE\nNote sur les tarifs\n\nLe texte suit.").title == "Note sur les tarifs"
+
+
+def test_a_published_article_keeps_its_date_and_amounts_are_not_years():
+    article = "Les travaux seront finis à la rentrée 2024, pour 2000 euros par classe."
+    published = infer_meta("a", article, "Rénovation des écoles", date_hint="2023-09-18", kind_hint="article")
+    assert published.year == 2023
+    assert infer_meta("b", "Une aide de 2000 euros, 1500 € pour les autres, versée en 2021.").year == 2021
+
+
+def test_a_file_is_read_as_what_it_is_whatever_its_name(tmp_path: Path, caplog: pytest.LogCaptureFixture):
+    pdf = make_pdf(tmp_path / "source.pdf", [["Le conseil a voté le budget des écoles de la commune en 2024."]])
+    named_txt = tmp_path / "budget.txt"
+    named_txt.write_bytes(pdf.read_bytes())
+    with caplog.at_level("WARNING"):
+        doc = load_file(named_txt)
+    assert "budget des écoles" in doc.text
+    assert "budget.txt" in caplog.text and "a PDF named .txt" in caplog.text
+
+
 def test_placeholder_titles_are_dropped(tmp_path: Path):
     path = make_pdf(tmp_path / "notes.pdf", [["Le conseil a voté le budget des écoles de la commune."]])
     from reportlab.pdfgen import canvas
@@ -409,3 +435,14 @@ def test_the_service_never_loads_the_extractors():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert out.stdout.split() == []
+
+
+def test_a_layout_file_name_is_not_a_title(tmp_path: Path):
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "rapport.pdf"
+    pdf = canvas.Canvas(str(path))
+    pdf.setTitle("RA2023_BAT_v4.indd")
+    pdf.drawString(60, 800, "Rapport d'activité 2023 de la commune, services et chiffres clés.")
+    pdf.save()
+    assert load_file(path).title_hint is None

@@ -40,3 +40,19 @@ def test_tables_lists_and_class_names_that_only_look_like_boilerplate() -> None:
         "## Budget\n\n- Écoles\n\n- Voirie\n\nPoste | Montant\nÉcoles | 1 M€\n\nL'aide sociale est maintenue."
     )
     assert page.title == "Budget" and page.date is None
+
+
+def test_the_title_leaves_out_the_parts_naming_the_site() -> None:
+    html = """<html><head><title>Ville de Roanne - Actualités - Plan grand froid</title></head><body>
+    <div id="contenu"><div class="titre_page">Plan grand froid : la Ville ouvre un accueil de nuit</div>
+    <p>Du 1er décembre au 31 mars, un accueil de nuit est ouvert aux personnes sans abri, salle Fontalon.</p>
+    </div></body></html>"""
+    page = web_page(html)
+    assert page.title == "Plan grand froid"
+    assert page.text.startswith("# Plan grand froid : la Ville ouvre un accueil de nuit\n")  # a titling <div>
+    yoast = (
+        '<html><head><meta property="og:title" content="Collèges : 12 millions pour la rénovation - '
+        'Département de la Loire"><meta property="og:site_name" content="Département de la Loire"></head>'
+        "<body><main><p>Le Département engage 12 millions d'euros pour rénover ses collèges.</p></main></body></html>"
+    )
+    assert web_page(yoast).title == "Collèges : 12 millions pour la rénovation"
