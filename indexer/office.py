@@ -3,7 +3,9 @@
 Headings become "#" lines (Heading 1 -> "# ", Heading 2 -> "## "), so that `indexer.sections`
 makes them sections; a table becomes one "a | b | c" line per row; list items "- " lines;
 paragraphs are separated by blank lines. The Title paragraph is left out of the text and returned
-as metadata, with the author and the creation date (ISO) of the document's properties.
+as metadata (kept as a "# " line when the properties give another title), with the author and the
+creation date (ISO) of the document's properties. A merged table cell is written once, then left
+empty, so that the columns stay aligned.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ def docx_text(data: bytes) -> OfficeText:
     from docx.text.paragraph import Paragraph
 
     document = docx.Document(io.BytesIO(data))
+    props = document.core_properties
     blocks: list[str] = []
     title_from_style = None
     for child in document.element.body.iterchildren():
@@ -59,6 +62,8 @@ def docx_text(data: bytes) -> OfficeText:
             match = _HEADING_STYLE.match(style)
             if style.lower() in ("title", "titre"):
                 title_from_style = title_from_style or text
+                if props.title and " ".join(props.title.split()) != text:
+                    blocks.append("# " + text)  # the properties title another text: keep the visible one
             elif match:
                 blocks.append("#" * min(6, max(1, int(match.group(1)))) + " " + text)
             elif style.lower().startswith(("list", "liste")):
@@ -70,15 +75,13 @@ def docx_text(data: bytes) -> OfficeText:
             for row in Table(child, document).rows:
                 cells: list[str] = []
                 last = None
-                for cell in row.cells:  # a merged cell is repeated: keep one copy
-                    if cell._tc is not last:
-                        cells.append(_cell(cell.text))
+                for cell in row.cells:  # a merged cell is repeated: once, then empty, so columns stay aligned
+                    cells.append("" if cell._tc is last else _cell(cell.text))
                     last = cell._tc
                 if any(cells):
                     rows.append(" | ".join(cells))
             if rows:
                 blocks.append("\n".join(rows))
-    props = document.core_properties
     meta = {
         "title": props.title or title_from_style,
         "author": props.author,
@@ -136,7 +139,11 @@ def odt_text(data: bytes) -> OfficeText:
             elif ns == TABLENS and tag == "table":
                 rows = []
                 for row in child.getElementsByType(TableRow):
-                    cells = [_cell(teletype.extractText(c)) for c in row.childNodes if c.qname[1] == "table-cell"]
+                    cells = [
+                        _cell(teletype.extractText(c)) if c.qname[1] == "table-cell" else ""
+                        for c in row.childNodes
+                        if c.qname[1] in ("table-cell", "covered-table-cell")
+                    ]
                     if any(cells):
                         rows.append(" | ".join(cells))
                 if rows:

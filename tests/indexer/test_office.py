@@ -50,4 +50,41 @@ def test_docx_lists_and_merged_cells() -> None:
     buffer = io.BytesIO()
     document.save(buffer)
     text = docx_text(buffer.getvalue()).text
-    assert text == "- Premier point\n\nFusion | C / D\nx |  | "
+    assert text == "- Premier point\n\nFusion |  | C / D\nx |  | "  # the columns stay aligned
+
+
+def test_a_visible_title_other_than_the_properties_one_is_kept() -> None:
+    import docx
+
+    document = docx.Document()
+    document.core_properties.title = "Bilan jeunesse"
+    document.add_paragraph("Service Jeunesse et Sports — bilan 2022", style="Title")
+    document.add_paragraph("Les accueils de loisirs ont reçu 412 enfants.")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    content = docx_text(buffer.getvalue())
+    assert content.text.startswith("# Service Jeunesse et Sports — bilan 2022\n\n")
+    assert content.metadata["title"] == "Bilan jeunesse"
+
+
+def test_odt_merged_cells_keep_the_columns_aligned() -> None:
+    from odf.opendocument import OpenDocumentText
+    from odf.table import CoveredTableCell, Table, TableCell, TableColumn, TableRow
+    from odf.text import P
+
+    document = OpenDocumentText()
+    table = Table(name="t")
+    table.addElement(TableColumn(numbercolumnsrepeated=3))
+    for cells in ((("Total", 2), ("21 480", 1)), (("a", 1), ("b", 1), ("c", 1))):
+        row = TableRow()
+        for text, span in cells:
+            cell = TableCell(numbercolumnsspanned=span) if span > 1 else TableCell()
+            cell.addElement(P(text=text))
+            row.addElement(cell)
+            for _ in range(span - 1):
+                row.addElement(CoveredTableCell())
+        table.addElement(row)
+    document.text.addElement(table)
+    buffer = io.BytesIO()
+    document.write(buffer)
+    assert odt_text(buffer.getvalue()).text == "Total |  | 21 480\na | b | c"
