@@ -23,7 +23,11 @@ from service.search.calibration import CALIBRATION_DIR, FEATURES, calibration_fi
 
 # The fits shipped with the service (`--package`), used by an index directory without its own.
 PACKAGED_DIR = Path(__file__).resolve().parents[1] / "service" / "search" / "data" / CALIBRATION_DIR
-MIN_PRECISION = 0.90
+# The lowest target whose cross-validated precision on dev reaches the 0.85 the answer line must keep
+# (tuned model, 5 folds x 20 splits: 0.85 -> 0.246 of the answerable questions answered at 0.796,
+# 0.90 -> 0.207 at 0.836, 0.93 -> 0.183 at 0.869, 0.95 -> 0.153 at 0.880). An in-sample threshold
+# is optimistic: the target sits above the precision wanted.
+MIN_PRECISION = 0.93
 L2 = 0.1
 FOLDS = 5
 
