@@ -22,8 +22,10 @@ _WORDS = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 # plain words ("ex-pertise", "mi-nistre", "main-tenant", "beau-coup", "va-leur") are left out.
 _COMPOUND_FIRST = frozenset(
     "sous vice demi semi non quasi après avant arrière arc peut porte garde chef grand grande "
-    "petit petite haut basse belle nord sud ouest franco lieu rond".split()
+    "petit petite haut basse belle nord sud ouest franco lieu rond centre centres sapeur sapeurs rez".split()
 )
+# Inside a compound, these link its words: « rez-de-\nchaussée », « Saint-Ours-les-\nRoches ».
+_COMPOUND_LINKS = frozenset("de du des la le les en sur sous lès".split())
 _COMPOUND_SECOND = frozenset(
     "même mêmes ci là dire être il ils elle elles on t vous nous je tu moi toi lui y ce vis".split()
 )
@@ -65,8 +67,9 @@ def join_line_end_hyphens(text: str, words: frozenset[str] | None = None) -> str
     A lower-case cut keeps its hyphen when the document writes the token so elsewhere (`words`, else
     the words of `text`), or, unless the document writes it whole, when its second part is a common
     compound ending (_COMPOUND_SECOND: "c'est-à-dire", "a-t-il") or, for a token not hyphenated
-    already, its first part a common compound start (_COMPOUND_FIRST: "sous-préfet"); otherwise it is
-    one word cut in two (justified text cuts words more often than compounds end lines)."""
+    already, its first part a common compound start (_COMPOUND_FIRST: "sous-préfet", "centre-ville"),
+    or, inside a hyphenated token, a linking word (_COMPOUND_LINKS: "rez-de-chaussée"); otherwise it
+    is one word cut in two (justified text cuts words more often than compounds end lines)."""
     known = words
 
     def join(match: re.Match[str]) -> str:
@@ -82,7 +85,11 @@ def join_line_end_hyphens(text: str, words: frozenset[str] | None = None) -> str
             return f"{left}-{right}"
         if whole in known:
             return f"{left}{right}"
-        if right.lower() in _COMPOUND_SECOND or (not head and left.lower() in _COMPOUND_FIRST):
+        if (
+            right.lower() in _COMPOUND_SECOND
+            or (not head and left.lower() in _COMPOUND_FIRST)
+            or (head and left.lower() in _COMPOUND_LINKS)
+        ):
             return f"{left}-{right}"  # inside a compound already, a cut is a word's: "sapeurs-pom-\npiers"
         return f"{left}{right}"
 
