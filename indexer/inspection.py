@@ -11,11 +11,10 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer.office import ODT_MIMETYPE
+from indexer.file_types import kind_by_bytes, office_suffix
 from rapporteur.errors import RejectedFileError
 from rapporteur.parameters import UPLOADS, UploadParams
 
-_HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta", b"<title")
 TEXT_SUFFIXES = (".md", ".markdown", ".txt")
 
 
@@ -31,15 +30,10 @@ class Inspection:
 
 def sniff(data: bytes, declared_suffix: str = "") -> tuple[str, str]:
     """(kind, suffix) from the first bytes; raises RejectedFileError for an unsupported type."""
-    head = data[:2048]
-    if b"%PDF-" in head[:1024]:
-        return "pdf", ".pdf"
-    if head.startswith(b"PK\x03\x04"):
-        return "zip", ""  # an office file, told apart by its members
-    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if stripped.startswith(_HTML_STARTS) or (stripped.startswith(b"<!--") and b"<html" in head.lower()):
-        return "html", ".html"
-    if b"\x00" not in head:
+    kind = kind_by_bytes(data)
+    if kind is not None:
+        return kind, {"pdf": ".pdf", "zip": "", "html": ".html"}[kind]
+    if b"\x00" not in data[:2048]:
         try:
             data[:65536].decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -67,10 +61,9 @@ def _office_kind(path: Path, limits: UploadParams) -> tuple[str, str]:
                     "bomb", "Fichier refusé : son contenu décompressé serait démesuré (bombe de décompression)."
                 )
             names = {m.filename for m in members}
-            if "word/document.xml" in names:
-                return "docx", ".docx"
-            if "mimetype" in names and archive.read("mimetype").strip() == ODT_MIMETYPE:
-                return "odt", ".odt"
+            suffix = office_suffix(names, archive.read("mimetype") if "mimetype" in names else None)
+            if suffix is not None:
+                return suffix[1:], suffix
     except RejectedFileError:
         raise
     except Exception as exc:  # zipfile raises many types (encrypted members, unknown compression…)

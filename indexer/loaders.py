@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from indexer.cleaning import goes_on, normalize_text, remove_repeated_page_lines, unwrap_lines, words_of
-from indexer.office import ODT_MIMETYPE
+from indexer.file_types import kind_by_bytes, office_suffix
 from rapporteur.errors import LoaderError, OcrUnavailableError
 from rapporteur.parameters import EXTRACTION
 
@@ -85,26 +85,17 @@ _SAME_TYPE = {".htm": ".html"}
 
 
 def _real_suffix(data: bytes) -> str | None:
-    """The suffix of what `data` is, by its first bytes, when that is a PDF, an office file or a web
-    page; None for text or anything else (the name's suffix then decides)."""
-    head = data[:2048]
-    if b"%PDF-" in head[:1024]:
-        return ".pdf"
-    if head.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                names = set(archive.namelist())
-                if "word/document.xml" in names:
-                    return ".docx"
-                if "mimetype" in names and archive.read("mimetype").strip() == ODT_MIMETYPE:
-                    return ".odt"
-        except (zipfile.BadZipFile, OSError, KeyError):
-            return None
+    """The suffix of what `data` is, by its bytes, when that is a PDF, an office file or a web page;
+    None for text or anything else (the name's suffix then decides)."""
+    kind = kind_by_bytes(data)
+    if kind != "zip":
+        return {"pdf": ".pdf", "html": ".html"}.get(kind or "")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            return office_suffix(names, archive.read("mimetype") if "mimetype" in names else None)
+    except (zipfile.BadZipFile, OSError, KeyError):
         return None
-    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if stripped.startswith((b"<!doctype html", b"<html")):
-        return ".html"
-    return None
 
 
 def _without_placeholders(path: Path, doc: LoadedDocument) -> LoadedDocument:
