@@ -288,7 +288,13 @@ def gives(kind: AnswerKind, sentence: str, question: str = "") -> bool:
     if any(unit is None or not unit.match(text, m.end()) for m in kind.gives.finditer(text)):
         return True
     if kind is PLACE:
-        asked = {w[:-1] if w.endswith("s") else w for w in re.findall(r"\w+", _folded(question))}
+        asked = _singular_words(question)
         if any(m.group(1) not in asked for m in _PLACE_NOUN.finditer(text)):
             return True
     return bool(kind.gives_as_written and kind.gives_as_written.search(sentence))
+
+
+@functools.lru_cache(maxsize=256)
+def _singular_words(question: str) -> frozenset[str]:
+    """The folded words of `question` without a final « s »: read once per question, not per sentence."""
+    return frozenset(w[:-1] if w.endswith("s") else w for w in re.findall(r"\w+", _folded(question)))
