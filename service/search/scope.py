@@ -22,7 +22,7 @@ a place asked about, the question is not refused, and the answer's verification 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -101,7 +101,12 @@ _CLAUSE = re.compile(r"[,;.!?…:()]|\bmais\b|\bet\b|\bparce que\b|\bcar\b")
 
 def written_years(text: str) -> set[int]:
     """The years written in `text` (« 2019 »; not « 2019 euros »)."""
-    return {int(m.group(1)) for m in _YEAR.finditer(text) if not _QUANTITY_AFTER.match(text[m.end() :])}
+    return {int(m.group(1)) for m in _year_mentions(text)}
+
+
+def _year_mentions(text: str) -> Iterator[re.Match[str]]:
+    """Each year written in `text`, where it stands (« 2019 »; not « 2019 euros »)."""
+    return (m for m in _YEAR.finditer(text) if not _QUANTITY_AFTER.match(text[m.end() :]))
 
 
 # A year that dates the caller's own situation (« j'habite l'Ain depuis 2012 », « ma mère est née en
@@ -115,9 +120,8 @@ def asked_years(question: str, today: date) -> tuple[int, ...]:
     """Years the question asks about: written years and relative ones (« cette année », « l'an dernier »)."""
     folded = fold(question).replace("’", "'")
     years = {
-        year
-        for year in written_years(folded)
-        for m in re.finditer(rf"\b{year}\b", folded)
+        int(m.group(1))
+        for m in _year_mentions(folded)
         if not (
             _SITUATION_BEFORE.search(folded, 0, m.start())
             and _FIRST_PERSON.search(_clause_around(folded, m.start(), m.end()))
